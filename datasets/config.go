@@ -1,0 +1,69 @@
+package datasets
+
+import "fmt"
+
+// Config structs are decoded from a spec's [dataset] table by the sweeps package. Struct tags
+// are the schema: `toml` the key, `help` what it means, `min`/`max` inclusive bounds, `gt`/`lt`
+// exclusive bounds, `enum` the allowed values separated by "|". A scalar key given as a list in
+// a spec becomes a sweep axis. Validate checks what involves several fields.
+
+// SyntheticConfig parameterises the Gaussian ideal-point generator (kind = "synthetic").
+type SyntheticConfig struct {
+	Dim          int     `toml:"dim" help:"item embedding dimension D" min:"1" max:"100000"`
+	LatentDim    int     `toml:"latent_dim" help:"dimension d of the true latent space" min:"1" max:"100000"`
+	Map          string  `toml:"map" help:"true map from embeddings to the latent space" enum:"identity|linear|mlp"`
+	KTrue        int     `toml:"k_true" help:"number of true prototypes" min:"1" max:"1000"`
+	Users        string  `toml:"users" help:"partition: each user is one prototype; mixture: Dirichlet(alpha) weights" enum:"partition|mixture"`
+	Alpha        float64 `toml:"alpha" help:"Dirichlet concentration for mixture users" gt:"0"`
+	Items        int     `toml:"items" help:"number of items" min:"2"`
+	SeenUsers    int     `toml:"seen_users" help:"users whose pairs train the shared model" min:"1"`
+	UnseenUsers  int     `toml:"unseen_users" help:"held-out users for few-shot adaptation" min:"0"`
+	PairsPerUser int     `toml:"pairs_per_user" help:"pairs per seen user, split into train/val/test" min:"3"`
+	ValFraction  float64 `toml:"val_fraction" help:"fraction of each seen user's pairs in val" min:"0" lt:"1"`
+	TestFraction float64 `toml:"test_fraction" help:"fraction of each seen user's pairs in test" gt:"0" lt:"1"`
+	UnseenTrain  int     `toml:"unseen_train_pairs" help:"pairs per unseen user available for few-shot fitting" min:"0"`
+	UnseenVal    int     `toml:"unseen_val_pairs" help:"pairs per unseen user for few-shot early stopping" min:"0"`
+	UnseenTest   int     `toml:"unseen_test_pairs" help:"pairs per unseen user for evaluation" min:"0"`
+	Temperature  float64 `toml:"temperature" help:"BTL label-noise temperature (0 = noiseless labels)" min:"0"`
+}
+
+// DefaultSynthetic is the documented default synthetic setting.
+func DefaultSynthetic() *SyntheticConfig {
+	return &SyntheticConfig{
+		Dim: 16, LatentDim: 8, Map: "linear", KTrue: 3, Users: "partition", Alpha: 1,
+		Items: 1000, SeenUsers: 60, UnseenUsers: 20, PairsPerUser: 100,
+		ValFraction: 0.1, TestFraction: 0.2,
+		UnseenTrain: 100, UnseenVal: 20, UnseenTest: 50,
+		Temperature: 0.1,
+	}
+}
+
+// Validate checks the constraints between fields.
+func (c *SyntheticConfig) Validate() error {
+	if c.Map == "identity" && c.Dim != c.LatentDim {
+		return fmt.Errorf("map = \"identity\" needs dim == latent_dim (have %d and %d): set them equal or use map = \"linear\"", c.Dim, c.LatentDim)
+	}
+	if c.ValFraction+c.TestFraction >= 1 {
+		return fmt.Errorf("val_fraction + test_fraction = %g leaves no training pairs: keep the sum below 1", c.ValFraction+c.TestFraction)
+	}
+	if c.UnseenUsers > 0 && c.UnseenTest == 0 {
+		return fmt.Errorf("unseen_users = %d but unseen_test_pairs = 0: unseen users need test pairs", c.UnseenUsers)
+	}
+	return nil
+}
+
+// FilesConfig loads a bring-your-own folder in the interchange format (kind = "files").
+type FilesConfig struct {
+	Path string `toml:"path" help:"folder with items.npy and pairs.csv (and optionally users.csv); relative to the spec file"`
+}
+
+// DefaultFiles returns an empty FilesConfig; path is required.
+func DefaultFiles() *FilesConfig { return &FilesConfig{} }
+
+// Validate requires a path.
+func (c *FilesConfig) Validate() error {
+	if c.Path == "" {
+		return fmt.Errorf("path is required: the folder holding items.npy and pairs.csv")
+	}
+	return nil
+}
