@@ -16,7 +16,7 @@ func DefaultBTL() *BTLConfig {
 	return &BTLConfig{
 		Map:       "mlp",
 		MLPConfig: models.MLPConfig{Layers: 1, Width: 16, Activation: "relu"},
-		LR:        1e-3, WeightDecay: 0.01,
+		LR:        3e-3, WeightDecay: 0.01,
 	}
 }
 

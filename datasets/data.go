@@ -65,6 +65,9 @@ type Data struct {
 
 	// NumGroups is the number of ground-truth groups (0 when unknown).
 	NumGroups int
+	// GroupNames names the groups 0..NumGroups-1 (nil when unknown). LoadFiles takes them from
+	// users.csv in order of first appearance; the synthetic generator names them g0, g1, ...
+	GroupNames []string
 	// BayesAccuracy is, per split, the fraction of pairs whose label agrees with the noise-free
 	// preference of the true model: the accuracy an oracle would measure on these very labels.
 	// Nil when the truth is unknown.
@@ -75,6 +78,10 @@ type Data struct {
 
 	// Fingerprint identifies the inputs (sha256 of generator parameters or of the files read).
 	Fingerprint string
+
+	// Truth is the generating model of synthetic data (nil for data read from files): what a
+	// test or a report needs to compare a fitted model with the planted structure.
+	Truth *GroundTruth
 }
 
 // NumItems is the number of item rows.

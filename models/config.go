@@ -29,14 +29,15 @@ type PALAConfig struct {
 	Tau             float64 `toml:"tau" help:"softmax temperature of user weights w = softmax(W/tau)" gt:"0"`
 }
 
-// DefaultPALA is PAL-A with the authors' parameter groups, a 1-hidden-layer MLP and K = 2. The
-// MLP learning rate is raised from the authors' 1e-4 (tuned for batch 4 on text) to 1e-3,
-// which suits the larger batches used here.
+// DefaultPALA is PAL-A with the authors' parameter groups (MLP with weight decay 0.01; P and W
+// without), a 1-hidden-layer MLP and K = 2. The learning rates are raised from the authors'
+// 1e-4 and 5e-3 (tuned for batch 4 on text) to 3e-3 and 1e-2, which suit the batches of 64 used
+// here on the synthetic data (measured: same accuracy, about half the epochs).
 func DefaultPALA() *PALAConfig {
 	return &PALAConfig{
 		K: 2, IdealPoint: "f(Pw)", Loss: "hinge",
 		MLPConfig: MLPConfig{Layers: 1, Width: 16, Activation: "relu"},
-		LR:        1e-3, WeightDecay: 0.01, LRUser: 5e-3, Tau: 1,
+		LR:        3e-3, WeightDecay: 0.01, LRUser: 1e-2, Tau: 1,
 	}
 }
 

@@ -37,11 +37,11 @@ type Metrics struct {
 	BayesAccuracy         map[string]float64 `json:"bayes_accuracy,omitempty"`
 	ExpectedBayesAccuracy map[string]float64 `json:"expected_bayes_accuracy,omitempty"`
 
-	TrainableParams int     `json:"trainable_params"`
-	Epochs          int     `json:"epochs"`     // epochs trained
-	BestEpoch       int     `json:"best_epoch"` // epoch whose parameters were kept (early stopping)
-	FinalTrainLoss  float64 `json:"final_train_loss"`
-	FinalValLoss    float64 `json:"final_val_loss"`
+	TrainableParams int      `json:"trainable_params"`
+	Epochs          int      `json:"epochs"`     // epochs trained
+	BestEpoch       int      `json:"best_epoch"` // epoch whose parameters were kept (early stopping)
+	FinalTrainLoss  float64  `json:"final_train_loss"`
+	FinalValLoss    *float64 `json:"final_val_loss,omitempty"` // nil without a val split
 }
 
 // Scorer is what evaluation needs from a fitted model: Margin > 0 predicts that the user
@@ -196,7 +196,11 @@ func (m *Metrics) Columns(fewShotSizes []int) []Column {
 		Column{"epochs", float64(m.Epochs)},
 		Column{"best_epoch", float64(m.BestEpoch)},
 		Column{"final_train_loss", m.FinalTrainLoss},
-		Column{"final_val_loss", m.FinalValLoss},
 	)
+	val := math.NaN()
+	if m.FinalValLoss != nil {
+		val = *m.FinalValLoss
+	}
+	cols = append(cols, Column{"final_val_loss", val})
 	return cols
 }

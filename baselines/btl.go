@@ -1,0 +1,136 @@
+package baselines
+
+import (
+	"context"
+	"math/rand/v2"
+
+	"github.com/pal-harness/pal/datasets"
+	"github.com/pal-harness/pal/internal/metrics"
+	"github.com/pal-harness/pal/models"
+)
+
+// BTL is the homogeneous Bradley-Terry-Luce reward model: r(x) = head(f(x)) with f the PAL MLP
+// (map = "mlp") or the identity (map = "linear"), and P(left preferred) = sigmoid(r(left) -
+// r(right)). It ignores who the user is, so seen and unseen users are scored alike.
+type BTL struct {
+	cfg  BTLConfig
+	ds   *datasets.Data
+	f    *models.MLP // nil for map = "linear"
+	head *models.MLP // a single linear layer to one output
+
+	rewards []float64 // r of every item, valid after prepareEval
+}
+
+// NewBTL initialises BTL for d.
+func NewBTL(cfg *BTLConfig, d *datasets.Data, rng *rand.Rand) (*BTL, error) {
+	b := &BTL{cfg: *cfg, ds: d}
+	in := d.Dim
+	if cfg.Map == "mlp" {
+		f, err := models.NewMLP("f", "mlp", d.Dim, cfg.MLPConfig, rng)
+		if err != nil {
+			return nil, err
+		}
+		b.f, in = f, f.Out
+	}
+	head, err := models.NewMLP("head", "mlp", in, models.MLPConfig{Layers: 0, Width: 1, Activation: "relu"}, rng)
+	if err != nil {
+		return nil, err
+	}
+	b.head = head
+	return b, nil
+}
+
+// Params lists the reward model's parameters.
+func (b *BTL) Params() []*models.Param {
+	ps := b.head.Params()
+	if b.f != nil {
+		ps = append(b.f.Params(), ps...)
+	}
+	return ps
+}
+
+// BatchLoss is the mean logistic loss -log sigmoid(t (r(left) - r(right))) over pairs
+// (models.Objective).
+func (b *BTL) BatchLoss(pairs []datasets.Pair, rng *rand.Rand, backward bool) float64 {
+	n := len(pairs)
+	x := models.NewMatrix(2*n, b.ds.Dim)
+	for i, p := range pairs {
+		copy(x.Row(i), b.ds.Item(p.Left))
+		copy(x.Row(n+i), b.ds.Item(p.Right))
+	}
+	h := x
+	var ft *models.Tape
+	if b.f != nil {
+		h, ft = b.f.Forward(x, rng)
+	}
+	r, ht := b.head.Forward(h, rng)
+	var total float64
+	dr := models.NewMatrix(2*n, 1)
+	for i, p := range pairs {
+		loss, dm := models.PairLoss("logistic", r.Data[i]-r.Data[n+i], p.LeftPreferred)
+		total += loss
+		dr.Data[i] = dm / float64(n)
+		dr.Data[n+i] = -dm / float64(n)
+	}
+	if backward {
+		dh := b.head.Backward(ht, dr)
+		if b.f != nil {
+			b.f.Backward(ft, dh)
+		}
+	}
+	return total / float64(n)
+}
+
+// prepareEval computes the reward of every item once.
+func (b *BTL) prepareEval() {
+	const chunk = 4096
+	n := b.ds.NumItems()
+	b.rewards = make([]float64, n)
+	for s := 0; s < n; s += chunk {
+		e := min(s+chunk, n)
+		h := models.Matrix{Rows: e - s, Cols: b.ds.Dim, Data: b.ds.Items[s*b.ds.Dim : e*b.ds.Dim]}
+		if b.f != nil {
+			h, _ = b.f.Forward(h, nil)
+		}
+		r, _ := b.head.Forward(h, nil)
+		copy(b.rewards[s:], r.Data)
+	}
+}
+
+// Margin is r(left) - r(right).
+func (b *BTL) Margin(p datasets.Pair) float64 { return b.rewards[p.Left] - b.rewards[p.Right] }
+
+// PairLoss is the logistic loss of one pair.
+func (b *BTL) PairLoss(p datasets.Pair) float64 {
+	l, _ := models.PairLoss("logistic", b.Margin(p), p.LeftPreferred)
+	return l
+}
+
+// FitBTL trains BTL on d's train split (early stopping on val) with the shared training loop
+// and measures it. BTL has no per-user parameters, so each few-shot point is its unseen_test
+// accuracy (it uses none of the new users' pairs); the points are there so charts can draw it
+// beside PAL.
+func FitBTL(ctx context.Context, d *datasets.Data, cfg *BTLConfig, tc *models.TrainConfig, fc *models.FewShotConfig, seed uint64) (metrics.Metrics, error) {
+	rng := models.NewRand(seed, 0)
+	b, err := NewBTL(cfg, d, rng)
+	if err != nil {
+		return metrics.Metrics{}, err
+	}
+	opt := models.NewAdam(b.Params(), map[string]models.GroupHyper{"mlp": {LR: cfg.LR, WeightDecay: cfg.WeightDecay}})
+	tr, err := models.Train(ctx, b, opt, d.Splits[datasets.Train], d.Splits[datasets.Val], *tc, rng)
+	if err != nil {
+		return metrics.Metrics{}, err
+	}
+	if err := models.CheckFinite(b.Params()); err != nil {
+		return metrics.Metrics{}, err
+	}
+	b.prepareEval()
+	out := metrics.Evaluate(b, d)
+	if s, ok := out.Splits[string(datasets.UnseenTest)]; ok && fc != nil {
+		for _, n := range fc.PairsPerUser {
+			out.FewShot = append(out.FewShot, metrics.FewShotPoint{PairsPerUser: n, Accuracy: s.Accuracy, Loss: s.Loss, Pairs: s.Pairs})
+		}
+	}
+	models.FillTraining(&out, tr, models.CountParams(b.Params()))
+	return out, nil
+}

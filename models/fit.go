@@ -1,0 +1,130 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/pal-harness/pal/datasets"
+	"github.com/pal-harness/pal/internal/metrics"
+)
+
+// NewRand returns the run's random source. Every random choice of a run (initialisation,
+// shuffling, dropout) draws from sources made here from the run's seed, never from a global one.
+func NewRand(seed, stream uint64) *rand.Rand {
+	return rand.New(rand.NewPCG(seed, stream^0x9e3779b97f4a7c15))
+}
+
+// FitPALA trains PAL-A on d's train split (early stopping on val), adapts the unseen users
+// few-shot for each size in fc.PairsPerUser and once on all of unseen_train, and measures the
+// run. The unseen_test figures in Splits come from that last, full fit; the few-shot curve has
+// one point per size.
+func FitPALA(ctx context.Context, d *datasets.Data, cfg *PALAConfig, tc *TrainConfig, fc *FewShotConfig, seed uint64) (metrics.Metrics, error) {
+	out, _, err := FitPALAModel(ctx, d, cfg, tc, fc, seed)
+	return out, err
+}
+
+// FitPALAModel is FitPALA that also returns the fitted model.
+func FitPALAModel(ctx context.Context, d *datasets.Data, cfg *PALAConfig, tc *TrainConfig, fc *FewShotConfig, seed uint64) (metrics.Metrics, *PALA, error) {
+	rng := NewRand(seed, 0)
+	m, err := NewPALA(cfg, d, rng)
+	if err != nil {
+		return metrics.Metrics{}, nil, err
+	}
+	opt := NewAdam(m.Params(), map[string]GroupHyper{
+		groupMLP:  {LR: cfg.LR, WeightDecay: cfg.WeightDecay},
+		groupUser: {LR: cfg.LRUser, WeightDecay: cfg.WeightDecayUser},
+	})
+	tr, err := Train(ctx, m, opt, d.Splits[datasets.Train], d.Splits[datasets.Val], *tc, rng)
+	if err != nil {
+		return metrics.Metrics{}, nil, err
+	}
+	if err := checkFinite(m.Params()); err != nil {
+		return metrics.Metrics{}, nil, err
+	}
+	m.freeze()
+	fewShot, err := fitUnseenUsers(ctx, m, d, fc, seed)
+	if err != nil {
+		return metrics.Metrics{}, nil, err
+	}
+	m.prepareEval()
+	out := metrics.Evaluate(m, d)
+	out.FewShot = fewShot
+	fillTraining(&out, tr, m.TrainableParams())
+	return out, m, nil
+}
+
+// frozenPALA exposes only the unseen users' weights to the training loop: everything shared is
+// fixed and f(items), f(P) come from the frozen caches.
+type frozenPALA struct{ *PALA }
+
+func (f frozenPALA) Params() []*Param { return []*Param{f.unseenW} }
+
+// fitUnseenUsers fits the unseen users' K weights from the uniform mixture, once per few-shot
+// size (on the first n pairs of each user in unseen_train, early stopping on unseen_val), then
+// on all of unseen_train, leaving that last fit in place.
+func fitUnseenUsers(ctx context.Context, m *PALA, d *datasets.Data, fc *FewShotConfig, seed uint64) ([]metrics.FewShotPoint, error) {
+	pool := d.Splits[datasets.UnseenTrain]
+	if len(d.UnseenUsers()) == 0 || len(pool) == 0 {
+		return nil, nil
+	}
+	tc := TrainConfig{Epochs: fc.Epochs, BatchSize: fc.BatchSize, Patience: fc.Patience, MinDelta: 1e-4}
+	fit := func(pairs []datasets.Pair, stream uint64) (TrainResult, error) {
+		clear(m.unseenW.Value)
+		obj := frozenPALA{m}
+		opt := NewAdam(obj.Params(), map[string]GroupHyper{groupUnseen: {LR: fc.LR}})
+		res, err := Train(ctx, obj, opt, pairs, d.Splits[datasets.UnseenVal], tc, NewRand(seed, stream))
+		for _, p := range m.Params() { // frozen parameters accumulated unused gradients
+			clear(p.Grad)
+		}
+		if err != nil {
+			return res, fmt.Errorf("few-shot fit: %w", err)
+		}
+		return res, checkFinite(obj.Params())
+	}
+	var points []metrics.FewShotPoint
+	sizes := slices.Clone(fc.PairsPerUser)
+	slices.Sort(sizes)
+	for _, n := range slices.Compact(sizes) {
+		res, err := fit(datasets.FirstPairsPerUser(pool, n), uint64(n)+1)
+		if err != nil {
+			return nil, fmt.Errorf("%d pairs per user: %w", n, err)
+		}
+		m.prepareEval()
+		s := metrics.EvaluateSplit(m, d.Splits[datasets.UnseenTest])
+		points = append(points, metrics.FewShotPoint{PairsPerUser: n, Accuracy: s.Accuracy, Loss: s.Loss, Pairs: s.Pairs, Epochs: res.Epochs})
+	}
+	if _, err := fit(pool, 0xfff); err != nil {
+		return nil, fmt.Errorf("all unseen_train pairs: %w", err)
+	}
+	return points, nil
+}
+
+func fillTraining(out *metrics.Metrics, tr TrainResult, params int) {
+	out.TrainableParams = params
+	out.Epochs, out.BestEpoch = tr.Epochs, tr.BestEpoch
+	out.FinalTrainLoss = tr.TrainLoss
+	if !math.IsNaN(tr.ValLoss) {
+		v := tr.ValLoss
+		out.FinalValLoss = &v
+	}
+}
+
+// FillTraining records a training summary and parameter count in out (for baselines).
+func FillTraining(out *metrics.Metrics, tr TrainResult, params int) { fillTraining(out, tr, params) }
+
+func checkFinite(ps []*Param) error {
+	for _, p := range ps {
+		for _, v := range p.Value {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("%w: parameter %s is %v (try a smaller learning rate)", ErrDiverged, p.Name, v)
+			}
+		}
+	}
+	return nil
+}
+
+// CheckFinite reports a diverged parameter (for baselines).
+func CheckFinite(ps []*Param) error { return checkFinite(ps) }
