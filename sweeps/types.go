@@ -43,12 +43,18 @@ type Run struct {
 	FewShot     any
 	// Params holds the value of each swept axis for this run (keys as in Spec.Axes).
 	Params map[string]any
+	// SpecDir is the folder of the spec file: relative paths in a config (the "files" data
+	// set's path) are relative to it. It is not part of the run's identity, so a spec moved
+	// with its data keeps its run ids.
+	SpecDir string
+
+	axes []string // Spec.Axes, for Label
 }
 
 // DataSeed is the seed for building the run's data: it depends only on the replicate seed and
 // the dataset config, so every model in a replicate sees the same data (paired comparisons).
 func (r *Run) DataSeed() uint64 {
-	return deriveSeed(r.Seed, "data", canonicalJSON(r.DatasetKind, r.Dataset))
+	return deriveSeed(r.Seed, "data", canonicalJSON(KindConfig{Kind: r.DatasetKind, Fields: fieldsOf(r.Dataset)}))
 }
 
 // ModelSeed is the seed for model initialisation, shuffling and dropout of this run.
@@ -78,6 +84,7 @@ type Result struct {
 	Spec            string           `json:"spec"`
 	Status          string           `json:"status"` // "ok" or "failed"
 	Error           string           `json:"error,omitempty"`
+	Stack           string           `json:"stack,omitempty"` // where a panicking run panicked
 	Seed            uint64           `json:"seed"`
 	DataSeed        uint64           `json:"data_seed"`
 	ModelSeed       uint64           `json:"model_seed"`

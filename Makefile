@@ -1,0 +1,43 @@
+# pal: two commands do everything on a fresh machine with Go:
+#   make reproduce   build pal, run the paper's embedded experiments, write the reports
+#   make test        vet, format check, unit tests, race tests of the concurrent packages
+GO      ?= go
+BIN     ?= bin/pal
+OUT     ?= results/reproduce
+JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+
+# Packages that run work concurrently: their tests also run under the race detector.
+RACE_PKGS := ./sweeps/ ./internal/experiment/ ./cmd/pal/
+
+.PHONY: all build test vet fmt-check unit race reproduce bench clean
+
+all: build
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/pal
+
+test: vet fmt-check unit race
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@files=$$(gofmt -l $$(find . -name '*.go' -not -path './results/*')); \
+	if [ -n "$$files" ]; then echo "gofmt would change these files (run gofmt -w):"; echo "$$files"; exit 1; fi
+
+unit:
+	$(GO) test ./...
+
+race:
+	$(GO) test -race $(RACE_PKGS)
+
+reproduce: build
+	./$(BIN) reproduce --out $(OUT) -j $(JOBS)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./models/
+
+clean:
+	rm -rf bin results

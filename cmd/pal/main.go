@@ -1,0 +1,337 @@
+// Command pal runs PAL experiments from TOML specs and renders their reports.
+//
+//	pal run SPEC.toml [-j N] [--out DIR]   run every run of a spec (resumable)
+//	pal report DIR [--out DIR]             render the report of a run store
+//	pal reproduce [--out DIR] [-j N]       run the paper's embedded experiments and report them
+//	pal schema                             print every spec key with its type, default and range
+//	pal version                            print version, commit and Go version
+//
+// Exit codes: 0 success; 1 some run failed (the others finished and are kept); 2 bad spec,
+// bad data or bad arguments (nothing run); 130 interrupted (completed runs are kept; run the
+// same command again to resume).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"syscall"
+
+	"github.com/pal-harness/pal/internal/experiment"
+	"github.com/pal-harness/pal/paper"
+	"github.com/pal-harness/pal/reports"
+	"github.com/pal-harness/pal/sweeps"
+)
+
+// version is set at build time by the Makefile (-ldflags "-X main.version=...").
+var version = "dev"
+
+// Exit codes, as ARCHITECTURE.md fixes them.
+const (
+	exitOK          = 0
+	exitRunsFailed  = 1
+	exitBadInput    = 2
+	exitInterrupted = 130
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return exitBadInput
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "run":
+		return cmdRun(rest, stdout, stderr)
+	case "report":
+		return cmdReport(rest, stdout, stderr)
+	case "reproduce":
+		return cmdReproduce(rest, stdout, stderr)
+	case "schema":
+		fmt.Fprint(stdout, sweeps.DescribeSchema(experiment.Schema()))
+		return exitOK
+	case "version":
+		fmt.Fprintln(stdout, versionLine())
+		return exitOK
+	case "-h", "-help", "--help", "help":
+		usage(stdout)
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "pal: unknown command %q\n\n", cmd)
+		usage(stderr)
+		return exitBadInput
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `pal: PAL (pluralistic alignment) experiments from TOML specs.
+
+Usage:
+  pal run SPEC.toml [-j N] [--out DIR]   run every run of a spec; rerunning skips complete runs
+  pal report DIR [--out DIR]             render report.html, figures and tables of a run store
+  pal reproduce [--out DIR] [-j N]       run the paper's embedded experiments and their reports
+  pal schema                             list every spec key: type, default, allowed values
+  pal version                            print version, commit and Go version
+
+Run "pal COMMAND -h" for a command's flags. Exit codes: 0 ok, 1 some run failed,
+2 bad spec, data or arguments (nothing run), 130 interrupted (rerun to resume).
+`)
+}
+
+// parseInterleaved parses flags that may come before or after positional arguments
+// ("pal run spec.toml -j 4" as well as "pal run -j 4 spec.toml").
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func cmdRun(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("pal run", "pal run SPEC.toml [-j N] [--out DIR] [--no-report]\n\n"+
+		"Runs every run of the spec, at most N at once, into DIR (default results/<spec name>):\n"+
+		"DIR/<run id>/result.json per run and DIR/runs.csv; then renders DIR/report.\n"+
+		"Runs already complete in DIR are skipped, so an interrupted sweep resumes.\n"+
+		"The spec format is in README.md; `pal schema` lists every key.", stderr)
+	jobs := fs.Int("j", runtime.NumCPU(), "runs at once")
+	out := fs.String("out", "", "output folder (default results/<spec name>)")
+	noReport := fs.Bool("no-report", false, "do not render the report after the runs")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return flagExit(err)
+	}
+	if len(pos) != 1 {
+		fmt.Fprintln(stderr, "pal run: want exactly one spec file, e.g. pal run sweep.toml")
+		return exitBadInput
+	}
+	if *jobs < 1 {
+		fmt.Fprintf(stderr, "pal run: -j %d: want at least 1\n", *jobs)
+		return exitBadInput
+	}
+	spec, err := sweeps.Parse(pos[0], experiment.Schema())
+	if err != nil {
+		printSpecError(stderr, err)
+		return exitBadInput
+	}
+	dir := *out
+	if dir == "" {
+		dir = filepath.Join("results", spec.Name)
+	}
+	code := execute(spec, filepath.Dir(pos[0]), dir, *jobs, stderr)
+	if code == exitBadInput || code == exitInterrupted || *noReport {
+		return code
+	}
+	if rc := renderReport(dir, filepath.Join(dir, "report"), stdout, stderr); rc != exitOK {
+		return rc
+	}
+	return code
+}
+
+// execute runs a parsed spec and maps the outcome to an exit code.
+func execute(spec *sweeps.Spec, specDir, out string, jobs int, stderr io.Writer) int {
+	runner := &experiment.Runner{SpecDir: specDir}
+	if err := runner.Preflight(spec); err != nil {
+		fmt.Fprintf(stderr, "pal: %v\n", err)
+		return exitBadInput
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	fmt.Fprintf(stderr, "pal: %s: %d runs, %d at once, into %s\n", spec.Name, len(spec.Runs), jobs, out)
+	sum, err := sweeps.Execute(ctx, spec, sweeps.Options{
+		Out:        out,
+		Jobs:       jobs,
+		Progress:   stderr,
+		Terminal:   isTerminal(stderr),
+		Provenance: provenance(),
+	}, runner.Run)
+	fmt.Fprintf(stderr, "pal: %s: %d ok, %d failed, %d skipped (already complete), %d not run, in %s\n",
+		spec.Name, sum.Succeeded, sum.Failed, sum.Skipped, sum.Canceled, sum.Elapsed.Round(1e8))
+	switch {
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintf(stderr, "pal: interrupted; completed runs are kept in %s: run the same command again to resume\n", out)
+		return exitInterrupted
+	case err != nil:
+		fmt.Fprintf(stderr, "pal: %v\n", err)
+		return exitRunsFailed
+	case sum.Failed > 0:
+		fmt.Fprintf(stderr, "pal: %d runs failed; their reasons are in %s/runs.csv (column error)\n", sum.Failed, out)
+		return exitRunsFailed
+	}
+	return exitOK
+}
+
+func cmdReport(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("pal report", "pal report DIR [--out DIR]\n\n"+
+		"Renders report.html, figures/ and tables/ from the run store DIR (never re-trains).", stderr)
+	out := fs.String("out", "", "output folder (default DIR/report)")
+	baseline := fs.String("baseline", "", "model name the paired table compares against (default btl)")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return flagExit(err)
+	}
+	if len(pos) != 1 {
+		fmt.Fprintln(stderr, "pal report: want exactly one run store folder, e.g. pal report results/synthetic")
+		return exitBadInput
+	}
+	dir := *out
+	if dir == "" {
+		dir = filepath.Join(pos[0], "report")
+	}
+	return renderReportOpts(pos[0], dir, reports.Options{Baseline: *baseline}, stdout, stderr)
+}
+
+func renderReport(store, out string, stdout, stderr io.Writer) int {
+	return renderReportOpts(store, out, reports.Options{}, stdout, stderr)
+}
+
+func renderReportOpts(store, out string, opts reports.Options, stdout, stderr io.Writer) int {
+	if err := reports.Render(store, out, opts); err != nil {
+		fmt.Fprintf(stderr, "pal report: %v\n", err)
+		return exitBadInput
+	}
+	fmt.Fprintf(stdout, "report: %s\n", filepath.Join(out, "report.html"))
+	return exitOK
+}
+
+func cmdReproduce(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("pal reproduce", "pal reproduce [--out DIR] [-j N] [--only NAME]\n\n"+
+		"Runs every experiment of the paper embedded in the binary (see REPRODUCE.md) into\n"+
+		"DIR/<experiment> and renders DIR/<experiment>/report/report.html. Resumable.", stderr)
+	out := fs.String("out", filepath.Join("results", "reproduce"), "output folder")
+	jobs := fs.Int("j", runtime.NumCPU(), "runs at once")
+	only := fs.String("only", "", "run only the named experiment (e.g. synthetic)")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return flagExit(err)
+	}
+	if len(pos) != 0 {
+		fmt.Fprintf(stderr, "pal reproduce: unexpected argument %q (flags only)\n", pos[0])
+		return exitBadInput
+	}
+	if *jobs < 1 {
+		fmt.Fprintf(stderr, "pal reproduce: -j %d: want at least 1\n", *jobs)
+		return exitBadInput
+	}
+	code, ran := exitOK, 0
+	var names []string
+	for _, ps := range paper.Specs() {
+		names = append(names, ps.Name)
+		if *only != "" && ps.Name != *only {
+			continue
+		}
+		ran++
+		spec, err := sweeps.ParseBytes(ps.Path, ps.Source, experiment.Schema())
+		if err != nil { // an embedded spec that does not parse is a bug of ours
+			printSpecError(stderr, err)
+			return exitBadInput
+		}
+		dir := filepath.Join(*out, ps.Name)
+		rc := execute(spec, "", dir, *jobs, stderr)
+		if rc == exitInterrupted || rc == exitBadInput {
+			return rc
+		}
+		code = max(code, rc)
+		if rc := renderReport(dir, filepath.Join(dir, "report"), stdout, stderr); rc != exitOK {
+			return rc
+		}
+	}
+	if ran == 0 {
+		fmt.Fprintf(stderr, "pal reproduce: no experiment named %q; there are: %s\n", *only, strings.Join(names, ", "))
+		return exitBadInput
+	}
+	return code
+}
+
+func flagExit(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	return exitBadInput
+}
+
+// printSpecError prints every error of a spec, one per line.
+func printSpecError(w io.Writer, err error) {
+	if errs := sweeps.Errors(err); len(errs) > 0 {
+		for _, e := range errs {
+			fmt.Fprintln(w, e)
+		}
+		fmt.Fprintf(w, "pal: the spec has %d error(s); nothing was run. `pal schema` lists every key.\n", len(errs))
+		return
+	}
+	fmt.Fprintf(w, "pal: %v\n", err)
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func provenance() sweeps.Provenance {
+	return sweeps.Provenance{PalVersion: version, GitCommit: gitCommit(), GoVersion: runtime.Version()}
+}
+
+// gitCommit is the VCS revision the Go toolchain stamped into the binary, with "+dirty" when
+// the work tree had changes; empty when built outside a checkout.
+func gitCommit() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	var rev, dirty string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "+dirty"
+			}
+		}
+	}
+	if rev == "" {
+		return ""
+	}
+	return rev + dirty
+}
+
+func versionLine() string {
+	c := gitCommit()
+	if c == "" {
+		c = "unknown commit"
+	}
+	return fmt.Sprintf("pal %s (%s, %s %s/%s)", version, c, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}

@@ -1,0 +1,213 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// smallSpec is a spec that trains in a second or two, for end-to-end tests of the CLI.
+const smallSpec = `
+name = "small"
+seeds = [1, 2]
+
+[dataset]
+kind = "synthetic"
+dim = 6
+latent_dim = 3
+k_true = 2
+items = 120
+seen_users = 8
+unseen_users = 4
+pairs_per_user = 30
+unseen_train_pairs = 10
+unseen_val_pairs = 4
+unseen_test_pairs = 10
+
+[[model]]
+kind = "pal-a"
+k = [1, 2]
+layers = 0
+width = 4
+
+[[model]]
+kind = "btl"
+width = 4
+
+[train]
+epochs = 15
+batch_size = 16
+
+[fewshot]
+pairs_per_user = [1, 5]
+epochs = 10
+`
+
+func writeSpec(t *testing.T, dir, name, src string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func runPal(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var o, e bytes.Buffer
+	code = run(args, &o, &e)
+	return code, o.String(), e.String()
+}
+
+// metricColumns returns runs.csv without the columns that legitimately differ between runs
+// (wall time), so the rest can be compared byte for byte.
+func metricColumns(t *testing.T, path string) string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	drop := -1
+	for i, h := range rows[0] {
+		if h == "wall_seconds" {
+			drop = i
+		}
+	}
+	if drop < 0 {
+		t.Fatalf("%s has no wall_seconds column: %v", path, rows[0])
+	}
+	var b strings.Builder
+	for _, r := range rows {
+		b.WriteString(strings.Join(append(append([]string(nil), r[:drop]...), r[drop+1:]...), ","))
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func TestRunIsDeterministicAcrossJobsAndReruns(t *testing.T) {
+	dir := t.TempDir()
+	spec := writeSpec(t, dir, "small.toml", smallSpec)
+	out1, out4 := filepath.Join(dir, "j1"), filepath.Join(dir, "j4")
+	if code, _, stderr := runPal(t, "run", spec, "-j", "1", "--out", out1); code != 0 {
+		t.Fatalf("pal run -j 1: exit %d\n%s", code, stderr)
+	}
+	if code, stdout, stderr := runPal(t, "run", "-j", "4", "--out", out4, spec); code != 0 {
+		t.Fatalf("pal run -j 4: exit %d\n%s", code, stderr)
+	} else if !strings.Contains(stdout, "report.html") {
+		t.Errorf("pal run did not say where the report is: %q", stdout)
+	}
+	a, b := metricColumns(t, filepath.Join(out1, "runs.csv")), metricColumns(t, filepath.Join(out4, "runs.csv"))
+	if a != b {
+		t.Fatalf("runs.csv differs between -j 1 and -j 4:\n%s\n---\n%s", a, b)
+	}
+	if n := strings.Count(a, "\n") - 1; n != 6 {
+		t.Fatalf("runs.csv has %d runs, want 6 (2 seeds x (2 PAL-A + 1 BTL))", n)
+	}
+	// A second run of the same command skips everything and leaves the same metrics.
+	code, _, stderr := runPal(t, "run", spec, "-j", "2", "--out", out1)
+	if code != 0 || !strings.Contains(stderr, "6 skipped") {
+		t.Fatalf("rerun: exit %d, want 0 with 6 skipped:\n%s", code, stderr)
+	}
+	if c := metricColumns(t, filepath.Join(out1, "runs.csv")); c != a {
+		t.Fatalf("runs.csv changed on rerun:\n%s\n---\n%s", a, c)
+	}
+	for _, f := range []string{"report/report.html", "spec.toml"} {
+		if _, err := os.Stat(filepath.Join(out1, f)); err != nil {
+			t.Errorf("missing %s: %v", f, err)
+		}
+	}
+}
+
+func TestBadSpecExitsTwoWithLine(t *testing.T) {
+	dir := t.TempDir()
+	bad := strings.Replace(smallSpec, "k = [1, 2]", "k = [0, 2]\nlearning_rate = 1", 1)
+	spec := writeSpec(t, dir, "bad.toml", bad)
+	code, _, stderr := runPal(t, "run", spec, "--out", filepath.Join(dir, "out"))
+	if code != 2 {
+		t.Fatalf("exit %d, want 2; stderr:\n%s", code, stderr)
+	}
+	lines := strings.Split(smallSpec, "\n")
+	kLine := 0
+	for i, l := range lines {
+		if strings.HasPrefix(l, "k = [1, 2]") {
+			kLine = i + 1
+		}
+	}
+	for _, want := range []string{"bad.toml:" + strconv.Itoa(kLine) + ":", `"k"`, `"learning_rate"`} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out")); !os.IsNotExist(err) {
+		t.Errorf("a bad spec must not create the output folder (stat: %v)", err)
+	}
+}
+
+func TestFailedRunIsRecordedAndOthersFinish(t *testing.T) {
+	dir := t.TempDir()
+	// residual = true with width 4 != dim 6 cannot be built: that run fails, the others finish.
+	src := strings.Replace(smallSpec, "kind = \"btl\"\nwidth = 4", "kind = \"btl\"\nwidth = 4\nresidual = true", 1)
+	spec := writeSpec(t, dir, "fail.toml", src)
+	out := filepath.Join(dir, "out")
+	code, _, stderr := runPal(t, "run", spec, "--out", out)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1; stderr:\n%s", code, stderr)
+	}
+	csvText, err := os.ReadFile(filepath.Join(out, "runs.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(string(csvText), ",ok,"); got != 4 {
+		t.Errorf("runs.csv has %d ok runs, want 4:\n%s", got, csvText)
+	}
+	if !strings.Contains(string(csvText), "residual = true needs width == input dimension") {
+		t.Errorf("runs.csv does not record the failure's reason:\n%s", csvText)
+	}
+}
+
+func TestBadDataFolderExitsTwo(t *testing.T) {
+	dir := t.TempDir()
+	src := strings.Replace(smallSpec, "kind = \"synthetic\"", "kind = \"files\"\npath = \"nowhere\"", 1)
+	src = src[:strings.Index(src, "dim = 6")] + src[strings.Index(src, "[[model]]"):]
+	spec := writeSpec(t, dir, "files.toml", src)
+	code, _, stderr := runPal(t, "run", spec, "--out", filepath.Join(dir, "out"))
+	if code != 2 || !strings.Contains(stderr, "nowhere") {
+		t.Fatalf("exit %d, want 2 naming the folder; stderr:\n%s", code, stderr)
+	}
+}
+
+func TestArgumentErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{},
+		{"frobnicate"},
+		{"run"},
+		{"run", "a.toml", "b.toml"},
+		{"run", "x.toml", "-j", "0"},
+		{"report"},
+		{"reproduce", "--only", "no-such-experiment"},
+	} {
+		if code, _, _ := runPal(t, args...); code != 2 {
+			t.Errorf("pal %v: exit %d, want 2", args, code)
+		}
+	}
+	if code, stdout, _ := runPal(t, "version"); code != 0 || !strings.HasPrefix(stdout, "pal ") {
+		t.Errorf("pal version: exit %d, output %q", code, stdout)
+	}
+	if code, stdout, _ := runPal(t, "schema"); code != 0 || !strings.Contains(stdout, "k_true") {
+		t.Errorf("pal schema: exit %d, output lacks k_true", code)
+	}
+	for _, cmd := range []string{"run", "report", "reproduce"} {
+		if code, _, stderr := runPal(t, cmd, "-h"); code != 0 || !strings.Contains(stderr, "Usage: pal "+cmd) {
+			t.Errorf("pal %s -h: exit %d, stderr %q", cmd, code, stderr)
+		}
+	}
+}
