@@ -1,0 +1,20 @@
+// Package reports turns a run store into something a person reads: a self-contained
+// report.html, figures as PNG and SVG, and tables as CSV, Markdown and LaTeX. It aggregates the
+// runs over seeds (mean, sample standard deviation, Student-t intervals), compares each model
+// configuration with a baseline by a paired t-test over seeds, and lists the runs that failed.
+//
+// It reads only the files of the store (spec.toml and each run's result.json, the
+// sweeps.Result contract), so a report can be rendered again anywhere, at any time, without
+// training anything. It does not run experiments, and it draws no conclusions beyond the
+// statistics it shows.
+//
+// Grouping is generic: a dataset config is the combination of the swept "dataset.*" values, a
+// model config is the model name with every other swept value ("model.*", "train.*", ...), and
+// seeds are the replicates aggregated over. The accuracy-vs-K chart puts "model.k" on the x axis;
+// a model without that axis (BTL) is drawn as a horizontal line.
+//
+// The page opens with no network: echarts (vendored in assets/, Apache-2.0) is inlined and the
+// chart options are built with go-echarts, whose own page templates would load echarts from a
+// CDN. Figures are drawn with gonum.org/v1/plot, whose PNG and SVG output is byte-identical
+// between runs; every map is walked in sorted order, so the same store gives the same bytes.
+package reports

@@ -1,0 +1,103 @@
+package reports
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Options tune a report. The zero value is usable: every field has a default.
+type Options struct {
+	// Title heads the page; default "PAL report: <spec name>".
+	Title string
+	// CILevel is the confidence level of every interval; default 0.95.
+	CILevel float64
+	// Baseline names the model the paired table compares against; default "btl" when the store
+	// has it (with no baseline, the paired table is left out with a note).
+	Baseline string
+	// XAxis is the swept axis of the accuracy-vs-x chart; default "model.k". Without it the chart
+	// falls back on another numeric model axis, or is left out with a note.
+	XAxis string
+}
+
+func (o Options) withDefaults() (Options, error) {
+	if o.CILevel == 0 {
+		o.CILevel = 0.95
+	}
+	if !(o.CILevel > 0 && o.CILevel < 1) {
+		return o, fmt.Errorf("confidence level %g: must lie strictly between 0 and 1 (e.g. 0.95)", o.CILevel)
+	}
+	if o.XAxis == "" {
+		o.XAxis = "model.k"
+	}
+	return o, nil
+}
+
+// Render reads the run store in storeDir (spec.toml and <run>/result.json; it never re-trains)
+// and writes into outDir:
+//
+//	report.html                       self-contained page, opens with no network
+//	figures/acc_vs_k__<dataset>.png|svg  accuracy vs K per dataset config
+//	figures/few_shot__<dataset>.png|svg  unseen-user accuracy vs pairs per user
+//	tables/accuracy.csv|md|tex        accuracy over seeds per config
+//	tables/paired.csv|md|tex          paired comparison with the baseline
+//	tables/few_shot.csv               the few-shot curves
+//
+// Files of an earlier report in outDir are overwritten; the output depends only on the store's
+// files and opts, byte for byte.
+func Render(storeDir, outDir string, opts Options) error {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return err
+	}
+	s, err := loadStore(storeDir)
+	if err != nil {
+		return err
+	}
+	a := analyse(s, o)
+	ps := a.pairs()
+	cs := a.charts()
+
+	figDir, tabDir := filepath.Join(outDir, "figures"), filepath.Join(outDir, "tables")
+	for _, d := range []string{outDir, figDir, tabDir} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return fmt.Errorf("report folder: %w", err)
+		}
+	}
+	if _, err := writeFigures(figDir, append(append([]chartSpec(nil), cs.AccVsX...), cs.FewShot...)); err != nil {
+		return err
+	}
+	tables, err := writeTables(tabDir, a, ps)
+	if err != nil {
+		return err
+	}
+	page, err := a.page(ps, cs, tables)
+	if err != nil {
+		return err
+	}
+	return writeBytes(filepath.Join(outDir, "report.html"), page)
+}
+
+// writeBytes writes via a temporary file and a rename, so that a reader (a browser reloading the
+// page) never sees half a file.
+func writeBytes(path string, b []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

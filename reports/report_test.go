@@ -1,0 +1,393 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/csv"
+	"flag"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// renderFake writes the fake store and renders it; it returns the report folder.
+func renderFake(t *testing.T, withK bool, o Options) (store, out string) {
+	t.Helper()
+	store = filepath.Join(t.TempDir(), "store")
+	must(t, os.MkdirAll(store, 0o755))
+	writeFakeStore(t, store, fakeStore(), withK)
+	out = filepath.Join(store, "report")
+	if err := Render(store, out, o); err != nil {
+		t.Fatalf("Render: %v", err)
+	}
+	return store, out
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	must(t, err)
+	return string(b)
+}
+
+func TestRenderPageIsSelfContained(t *testing.T) {
+	_, out := renderFake(t, true, Options{})
+	page := readFile(t, filepath.Join(out, "report.html"))
+
+	// The vendored echarts is inlined: a slice from the middle of the library is in the page.
+	mid := echartsJS[len(echartsJS)/2 : len(echartsJS)/2+200]
+	if !strings.Contains(page, mid) {
+		t.Error("report.html does not contain the inlined echarts.min.js")
+	}
+	if len(echartsJS) < 500_000 || !strings.Contains(echartsJS, `"5.6.0"`) {
+		t.Errorf("embedded echarts is not the vendored 5.6.0 (%d bytes)", len(echartsJS))
+	}
+	// Nothing is loaded from the network: no remote src/href, no stylesheet link, no import.
+	remote := regexp.MustCompile(`(?i)(src|href)\s*=\s*["']?\s*(https?:)?//`)
+	if m := remote.FindString(page); m != "" {
+		t.Errorf("report.html loads something from the network: %q", m)
+	}
+	for _, bad := range []string{"<script src", "<link ", "@import", "url(http"} {
+		if strings.Contains(page, bad) {
+			t.Errorf("report.html contains %q", bad)
+		}
+	}
+	// One chart per dataset config and kind, each initialised.
+	for _, id := range []string{"acc-vs-x-0", "acc-vs-x-1", "few-shot-0", "few-shot-1"} {
+		if !strings.Contains(page, `id="`+id+`"`) || !strings.Contains(page, `mk("`+id+`"`) {
+			t.Errorf("chart %s missing or not initialised", id)
+		}
+	}
+	// The go-echarts function markers are stripped so that renderItem is a function, not a string.
+	if strings.Contains(page, "__f__") {
+		t.Error("report.html still holds go-echarts __f__ markers")
+	}
+	if !strings.Contains(page, `"renderItem":function (params, api)`) {
+		t.Error("error bars are not drawn by a custom series renderItem function")
+	}
+}
+
+// The expected cells are worked out by hand from fakeStore. For k_true = 3:
+//
+//	btl        seen 70, 72, 74  -> 72.00 ± 2.00, t(0.975,2) = 4.3027, half 4.3027·2/√3 = 4.97
+//	pal-a K=2  seen 80, 82, 81  -> 81.00 ± 1.00, half 2.48
+//	pal-a K=3  seen 90, 93 (seed 3 failed) -> 91.50 ± 2.12, t(0.975,1) = 12.706, half 19.06
+//	K=2 - btl  diffs 10, 10, 7 pp -> 9.00 ± 1.73, half 4.30, t = 9 on 2 df, p = 1 - 9/√83 = 0.012
+//	K=3 - btl  diffs 20, 21 pp -> 20.50 ± 0.71, half 6.35, t = 41 on 1 df, p = (2/π)·atan(1/41) = 0.016
+func TestRenderTables(t *testing.T) {
+	_, out := renderFake(t, true, Options{})
+	page := readFile(t, filepath.Join(out, "report.html"))
+	acc := readFile(t, filepath.Join(out, "tables", "accuracy.md"))
+	paired := readFile(t, filepath.Join(out, "tables", "paired.md"))
+
+	for _, want := range []string{
+		"| 3 | btl | — | 72.00 ± 2.00 | [67.03, 76.97] | 70.00 ± 1.00 | [67.52, 72.48] | 95.00 ± 0.00 | 101 | 3 |",
+		"| 3 | pal-a | 2 | 81.00 ± 1.00 | [78.52, 83.48] | 79.00 ± 1.00 | [76.52, 81.48] | 95.00 ± 0.00 | 120 | 3 |",
+		"| 3 | pal-a | 3 | 91.50 ± 2.12 | [72.44, 110.56] | 88.50 ± 0.71 | [82.15, 94.85] | 95.00 ± 0.00 | 130 | 2 |",
+	} {
+		if !strings.Contains(acc, want) {
+			t.Errorf("accuracy.md lacks row\n%s\ngot:\n%s", want, acc)
+		}
+	}
+	for _, want := range []string{
+		"| 3 | pal-a | 2 | btl | 3 | 9.00 ± 1.73 | [4.70, 13.30] | 0.012 | — |",
+		"| 3 | pal-a | 3 | btl | 2 | 20.50 ± 0.71 | [14.15, 26.85] | 0.016 | only 2 paired seeds: interval and p-value are unreliable |",
+		"| 3 | pal-a | 1 | btl | 3 | 0.00 ± 1.00 | [-2.48, 2.48] | 1.000 | — |",
+	} {
+		if !strings.Contains(paired, want) {
+			t.Errorf("paired.md lacks row\n%s\ngot:\n%s", want, paired)
+		}
+	}
+	// The page shows the same numbers, the n < 3 warning and the failed run with its reason.
+	for _, want := range []string{
+		"72.00 ± 2.00", "[67.03, 76.97]", "91.50 ± 2.12", "9.00 ± 1.73", "[4.70, 13.30]", "0.012",
+		"fewer than 3 paired seeds",
+		"run11-k3-pal-a-k3-s3", "training diverged: loss is NaN at epoch 4",
+		"synthetic-test", "A fake sweep: PAL-A with K = 1..3 and BTL", "v0.1.0-test", "0123456789ab", "go1.26.8", "sha256:k3-s2",
+		"23 ok", "1 failed", "3 (1, 2, 3)",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
+}
+
+func TestRenderTableFormats(t *testing.T) {
+	_, out := renderFake(t, true, Options{})
+	tex := readFile(t, filepath.Join(out, "tables", "accuracy.tex"))
+	for _, want := range []string{`\toprule`, `\midrule`, `\bottomrule`, `k\_true`, `72.00 $\pm$ 2.00`, `seen test acc (\%)`, `95\% CI`, `\\`} {
+		if !strings.Contains(tex, want) {
+			t.Errorf("accuracy.tex lacks %q:\n%s", want, tex)
+		}
+	}
+	if strings.Contains(tex, "±") || strings.Contains(tex, "—") {
+		t.Error("accuracy.tex holds raw ± or — instead of LaTeX")
+	}
+	ptex := readFile(t, filepath.Join(out, "tables", "paired.tex"))
+	if !strings.Contains(ptex, `$\Delta$ seen test acc (pp)`) || !strings.Contains(ptex, `$<$`) && strings.Contains(ptex, "<") {
+		t.Errorf("paired.tex is not escaped:\n%s", ptex)
+	}
+
+	f, err := os.Open(filepath.Join(out, "tables", "accuracy.csv"))
+	must(t, err)
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	must(t, err)
+	if len(rows) != 1+8 {
+		t.Fatalf("accuracy.csv: %d lines, want a header and 8 rows", len(rows))
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	for _, h := range []string{"dataset.k_true", "model", "model.k", "n_seeds", "seen_test_acc_mean", "seen_test_acc_ci_lo", "bayes_test_acc_mean", "trainable_params"} {
+		if _, ok := col[h]; !ok {
+			t.Errorf("accuracy.csv has no column %q (has %v)", h, rows[0])
+		}
+	}
+	// Row 5 is k_true = 3, btl: plain fractions, BTL's K empty.
+	r := rows[5]
+	if r[col["dataset.k_true"]] != "3" || r[col["model"]] != "btl" || r[col["model.k"]] != "" || !strings.HasPrefix(r[col["seen_test_acc_mean"]], "0.72") {
+		t.Errorf("accuracy.csv row 5 = %v", r)
+	}
+	few := readFile(t, filepath.Join(out, "tables", "few_shot.csv"))
+	if !strings.HasPrefix(few, "dataset.k_true,model,model.k,pairs_per_user,") {
+		t.Errorf("few_shot.csv header: %q", strings.SplitN(few, "\n", 2)[0])
+	}
+}
+
+func TestRenderFigures(t *testing.T) {
+	_, out := renderFake(t, true, Options{})
+	for _, name := range []string{"acc_vs_k__k_true=1", "acc_vs_k__k_true=3", "few_shot__k_true=1", "few_shot__k_true=3"} {
+		f, err := os.Open(filepath.Join(out, "figures", name+".png"))
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		img, err := png.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Errorf("%s.png: %v", name, err)
+			continue
+		}
+		if b := img.Bounds(); b.Dx() != 1050 || b.Dy() != 600 {
+			t.Errorf("%s.png is %dx%d, want 1050x600", name, b.Dx(), b.Dy())
+		}
+		svg := readFile(t, filepath.Join(out, "figures", name+".svg"))
+		if !strings.HasPrefix(svg, "<?xml") || !strings.Contains(svg, "<svg") {
+			t.Errorf("%s.svg is not an SVG", name)
+		}
+	}
+}
+
+// Golden files: the SVG of a figure and the Markdown accuracy table. Regenerate with
+// `go test ./reports -update` and review the diff.
+func TestGolden(t *testing.T) {
+	_, out := renderFake(t, true, Options{})
+	for _, c := range []struct{ got, golden string }{
+		{filepath.Join(out, "figures", "acc_vs_k__k_true=3.svg"), "acc_vs_k__k_true=3.svg"},
+		{filepath.Join(out, "figures", "few_shot__k_true=3.svg"), "few_shot__k_true=3.svg"},
+		{filepath.Join(out, "tables", "accuracy.md"), "accuracy.md"},
+		{filepath.Join(out, "tables", "paired.md"), "paired.md"},
+	} {
+		got, err := os.ReadFile(c.got)
+		must(t, err)
+		path := filepath.Join("testdata", c.golden)
+		if *update {
+			must(t, os.MkdirAll("testdata", 0o755))
+			must(t, os.WriteFile(path, got, 0o644))
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run `go test ./reports -update` to create it)", err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s differs from %s; if the change is intended, run `go test ./reports -update` and review the diff", c.got, path)
+		}
+	}
+}
+
+// The same store gives the same bytes, file by file.
+func TestRenderDeterministic(t *testing.T) {
+	store, out := renderFake(t, true, Options{})
+	again := filepath.Join(store, "report2")
+	must(t, Render(store, again, Options{}))
+	err := filepath.WalkDir(out, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(out, path)
+		a, _ := os.ReadFile(path)
+		b, err := os.ReadFile(filepath.Join(again, rel))
+		if err != nil {
+			t.Errorf("%s only in the first report", rel)
+		} else if !bytes.Equal(a, b) {
+			t.Errorf("%s differs between two renders of the same store", rel)
+		}
+		return nil
+	})
+	must(t, err)
+}
+
+func TestRenderWithoutK(t *testing.T) {
+	_, out := renderFake(t, false, Options{})
+	page := readFile(t, filepath.Join(out, "report.html"))
+	if !strings.Contains(page, `no numeric &#34;model.k&#34; axis`) {
+		t.Error("no note saying why there is no accuracy-vs-K chart")
+	}
+	if strings.Contains(page, `id="acc-vs-x-0"`) {
+		t.Error("accuracy-vs-K chart drawn without a K axis")
+	}
+	if !strings.Contains(page, `id="few-shot-0"`) {
+		t.Error("few-shot chart missing without a K axis")
+	}
+	matches, _ := filepath.Glob(filepath.Join(out, "figures", "acc_vs_*"))
+	if len(matches) != 0 {
+		t.Errorf("accuracy-vs-K figures written without a K axis: %v", matches)
+	}
+	// Without K the three PAL-A configs of a seed collapse into one config with three runs each.
+	acc := readFile(t, filepath.Join(out, "tables", "accuracy.md"))
+	if !strings.Contains(acc, "| 3 | pal-a |") || strings.Count(acc, "\n") != 2+4 {
+		t.Errorf("accuracy.md without K:\n%s", acc)
+	}
+}
+
+func TestRenderBaselineOption(t *testing.T) {
+	_, out := renderFake(t, true, Options{Baseline: "nope"})
+	page := readFile(t, filepath.Join(out, "report.html"))
+	if !strings.Contains(page, "No paired comparison") || !strings.Contains(page, "nope") {
+		t.Error("a missing baseline is not explained")
+	}
+	if _, err := os.Stat(filepath.Join(out, "tables", "paired.md")); err == nil {
+		t.Error("paired.md written without a baseline")
+	}
+}
+
+func TestRenderErrors(t *testing.T) {
+	empty := t.TempDir()
+	err := Render(empty, filepath.Join(empty, "report"), Options{})
+	if err == nil || !strings.Contains(err.Error(), "no <run>/result.json") {
+		t.Errorf("empty store: err = %v", err)
+	}
+	if err := Render(filepath.Join(empty, "missing"), filepath.Join(empty, "r"), Options{}); err == nil {
+		t.Error("missing store: no error")
+	}
+	if err := Render(empty, filepath.Join(empty, "r"), Options{CILevel: 1.5}); err == nil || !strings.Contains(err.Error(), "between 0 and 1") {
+		t.Errorf("bad CI level: err = %v", err)
+	}
+}
+
+func TestUnreadableResultIsListedAsFailed(t *testing.T) {
+	store := t.TempDir()
+	writeFakeStore(t, store, fakeStore()[:3], true)
+	must(t, os.MkdirAll(filepath.Join(store, "broken"), 0o755))
+	must(t, os.WriteFile(filepath.Join(store, "broken", "result.json"), []byte(`{"run_id": `), 0o644))
+	out := filepath.Join(store, "report")
+	must(t, Render(store, out, Options{}))
+	page := readFile(t, filepath.Join(out, "report.html"))
+	if !strings.Contains(page, "unreadable") || !strings.Contains(page, "broken") {
+		t.Error("an unreadable result.json is not listed among the failed runs")
+	}
+}
+
+// With headless Chromium installed, render the page offline and check that it draws: the
+// screenshot must not be blank. Skipped where there is no Chromium.
+func TestScreenshotWithChromium(t *testing.T) {
+	chromium := "/usr/bin/chromium"
+	if _, err := os.Stat(chromium); err != nil {
+		t.Skip("no /usr/bin/chromium")
+	}
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	_, out := renderFake(t, true, Options{})
+	shot := filepath.Join(out, "screenshot.png")
+	cmd := exec.Command(chromium, "--headless", "--no-sandbox", "--disable-gpu",
+		"--disable-background-networking", "--disable-component-update", "--no-first-run",
+		"--user-data-dir="+t.TempDir(), "--window-size=1280,2400", "--virtual-time-budget=5000",
+		"--screenshot="+shot, "file://"+filepath.Join(out, "report.html"))
+	done := make(chan error, 1)
+	must(t, cmd.Start())
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("chromium: %v", err)
+		}
+	case <-time.After(60 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("chromium did not finish in 60 s")
+	}
+	f, err := os.Open(shot)
+	must(t, err)
+	defer f.Close()
+	img, err := png.Decode(f)
+	must(t, err)
+	// Count coloured (non-grey) pixels: the chart series are drawn in the palette's colours.
+	coloured := 0
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 2 {
+		for x := b.Min.X; x < b.Max.X; x += 2 {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if max3(r, g, bl)-min3(r, g, bl) > 0x3000 {
+				coloured++
+			}
+		}
+	}
+	if coloured < 500 {
+		t.Errorf("screenshot has %d coloured pixels: the charts did not draw", coloured)
+	}
+	t.Logf("screenshot: %s", shot)
+}
+
+func max3(a, b, c uint32) uint32 { return max(a, max(b, c)) }
+func min3(a, b, c uint32) uint32 { return min(a, min(b, c)) }
+
+// A store where nothing succeeded still gets a report: it is the list of what went wrong.
+func TestRenderAllFailed(t *testing.T) {
+	store := t.TempDir()
+	var failedOnly []fakeRun
+	for _, fr := range fakeStore() {
+		if fr.failed != "" {
+			failedOnly = append(failedOnly, fr)
+		}
+	}
+	writeFakeStore(t, store, failedOnly, true)
+	out := filepath.Join(store, "report")
+	must(t, Render(store, out, Options{}))
+	page := readFile(t, filepath.Join(out, "report.html"))
+	for _, want := range []string{"0 ok", "training diverged", "No paired comparison"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
+}
+
+// Without model.k the accuracy chart falls back on another numeric model axis, and says so.
+func TestRenderFallbackXAxis(t *testing.T) {
+	store := t.TempDir()
+	writeFakeStore(t, store, fakeStore(), true)
+	files, err := filepath.Glob(filepath.Join(store, "*", "result.json"))
+	must(t, err)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		must(t, err)
+		must(t, os.WriteFile(f, bytes.ReplaceAll(b, []byte(`"model.k"`), []byte(`"model.depth"`)), 0o644))
+	}
+	out := filepath.Join(store, "report")
+	must(t, Render(store, out, Options{}))
+	page := readFile(t, filepath.Join(out, "report.html"))
+	if !strings.Contains(page, "the chart uses &#34;model.depth&#34; instead") || !strings.Contains(page, "Accuracy vs depth") {
+		t.Error("the fallback axis is not announced")
+	}
+	if _, err := os.Stat(filepath.Join(out, "figures", "acc_vs_depth__k_true=3.png")); err != nil {
+		t.Error(err)
+	}
+}

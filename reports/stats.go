@@ -1,0 +1,104 @@
+package reports
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/stat"
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// Summary describes a sample of replicate measurements (one per seed): its size, mean, sample
+// standard deviation and a Student-t confidence interval for the mean. Std and the interval are
+// NaN when N < 2, because one seed says nothing about the spread.
+type Summary struct {
+	N     int
+	Mean  float64
+	Std   float64 // sample standard deviation (divisor N-1)
+	Lo    float64 // lower end of the confidence interval for the mean
+	Hi    float64 // upper end
+	Level float64 // confidence level of [Lo, Hi], e.g. 0.95
+}
+
+// Mean is the arithmetic mean of xs, NaN for an empty sample.
+func Mean(xs []float64) float64 {
+	if len(xs) == 0 {
+		return math.NaN()
+	}
+	return stat.Mean(xs, nil)
+}
+
+// StdDev is the sample standard deviation of xs (divisor n-1, the unbiased variance), NaN when
+// n < 2. We use the sample rather than the population form because seeds are a sample of the
+// replicates one could have run.
+func StdDev(xs []float64) float64 {
+	if len(xs) < 2 {
+		return math.NaN()
+	}
+	return stat.StdDev(xs, nil)
+}
+
+// TQuantile is the p-quantile of Student's t distribution with df degrees of freedom.
+func TQuantile(p, df float64) float64 {
+	return distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.Quantile(p)
+}
+
+// Summarize computes the Summary of xs with a two-sided confidence interval at level
+// (0.95 gives the usual 95% interval): mean ± t_{(1+level)/2, n-1} · s/√n.
+//
+// The t interval assumes the per-seed values are roughly normal; with the 3 to 10 seeds a sweep
+// affords, no distribution-free interval (a bootstrap or the median's order statistics, which
+// benchstat prefers for benchmark timings) has useful coverage, while accuracies averaged over
+// hundreds of test pairs are close to normal. Small n is paid for honestly by the wide t quantile.
+func Summarize(xs []float64, level float64) Summary {
+	s := Summary{N: len(xs), Mean: Mean(xs), Std: StdDev(xs), Lo: math.NaN(), Hi: math.NaN(), Level: level}
+	if s.N >= 2 {
+		half := TQuantile((1+level)/2, float64(s.N-1)) * s.Std / math.Sqrt(float64(s.N))
+		s.Lo, s.Hi = s.Mean-half, s.Mean+half
+	}
+	return s
+}
+
+// PairedTest is the result of a paired t-test of a against b: the per-pair differences a_i - b_i,
+// their mean, a confidence interval for it, the t statistic and the two-sided p-value for the
+// null hypothesis that the mean difference is zero.
+type PairedTest struct {
+	Diff Summary // summary of the differences a_i - b_i
+	T    float64 // t statistic, NaN when N < 2
+	P    float64 // two-sided p-value, NaN when N < 2
+}
+
+// PairedTTest compares a and b element by element (a[i] and b[i] come from the same seed, so
+// the same data: pairing removes the seed-to-seed variation of the data from the comparison).
+// With all differences equal, the spread is zero: T is ±Inf and P is 0 when the difference is
+// non-zero, T is 0 and P is 1 when it is zero, the limits of the test as the spread vanishes.
+func PairedTTest(a, b []float64, level float64) (PairedTest, error) {
+	if len(a) != len(b) {
+		return PairedTest{}, fmt.Errorf("paired t-test: %d values against %d: the samples must pair up", len(a), len(b))
+	}
+	if len(a) == 0 {
+		return PairedTest{}, errors.New("paired t-test: no pairs")
+	}
+	d := make([]float64, len(a))
+	for i := range a {
+		d[i] = a[i] - b[i]
+	}
+	pt := PairedTest{Diff: Summarize(d, level), T: math.NaN(), P: math.NaN()}
+	n := pt.Diff.N
+	if n < 2 {
+		return pt, nil
+	}
+	switch se := pt.Diff.Std / math.Sqrt(float64(n)); {
+	case se > 0:
+		pt.T = pt.Diff.Mean / se
+		dist := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(n - 1)}
+		// Survival rather than 1-CDF keeps precision for small p.
+		pt.P = math.Min(1, 2*dist.Survival(math.Abs(pt.T)))
+	case pt.Diff.Mean == 0:
+		pt.T, pt.P = 0, 1
+	default:
+		pt.T, pt.P = math.Inf(int(math.Copysign(1, pt.Diff.Mean))), 0
+	}
+	return pt, nil
+}
