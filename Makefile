@@ -6,12 +6,13 @@ BIN     ?= bin/pal
 OUT     ?= results/reproduce
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X main.version=$(VERSION)
+COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)$(shell git diff --quiet HEAD 2>/dev/null || echo +dirty)
+LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
 # Packages that run work concurrently: their tests also run under the race detector.
 RACE_PKGS := ./sweeps/ ./internal/experiment/ ./cmd/pal/
 
-.PHONY: all build test vet fmt-check unit race reproduce bench clean
+.PHONY: all build test vet fmt-check unit race reproduce bench docs clean
 
 all: build
 
@@ -35,6 +36,9 @@ race:
 
 reproduce: build
 	./$(BIN) reproduce --out $(OUT) -j $(JOBS)
+
+docs:
+	$(GO) test ./cmd/pal -run SpecReference -update
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./models/

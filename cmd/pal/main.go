@@ -31,8 +31,13 @@ import (
 	"github.com/pal-harness/pal/sweeps"
 )
 
-// version is set at build time by the Makefile (-ldflags "-X main.version=...").
-var version = "dev"
+// version and commit are set at build time by the Makefile (-ldflags "-X main.version=...
+// -X main.commit=..."); commit falls back on the VCS stamp of the Go toolchain when it is there
+// (it is not when GOFLAGS has -buildvcs=false, as on some machines).
+var (
+	version = "dev"
+	commit  = ""
+)
 
 // Exit codes, as ARCHITECTURE.md fixes them.
 const (
@@ -60,11 +65,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "reproduce":
 		return cmdReproduce(rest, stdout, stderr)
 	case "schema":
-		fmt.Fprint(stdout, sweeps.DescribeSchema(experiment.Schema()))
-		return exitOK
+		return cmdPrint("pal schema\n\nPrints every spec key (Markdown): type, default, allowed values, meaning.",
+			rest, stderr, func() { fmt.Fprint(stdout, sweeps.DescribeSchema(experiment.Schema())) })
 	case "version":
-		fmt.Fprintln(stdout, versionLine())
-		return exitOK
+		return cmdPrint("pal version\n\nPrints the version, git commit, Go version and platform.",
+			rest, stderr, func() { fmt.Fprintln(stdout, versionLine()) })
 	case "-h", "-help", "--help", "help":
 		usage(stdout)
 		return exitOK
@@ -174,8 +179,6 @@ func execute(spec *sweeps.Spec, specDir, out string, jobs int, stderr io.Writer)
 		Terminal:   isTerminal(stderr),
 		Provenance: provenance(),
 	}, runner.Run)
-	fmt.Fprintf(stderr, "pal: %s: %d ok, %d failed, %d skipped (already complete), %d not run, in %s\n",
-		spec.Name, sum.Succeeded, sum.Failed, sum.Skipped, sum.Canceled, sum.Elapsed.Round(1e8))
 	switch {
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintf(stderr, "pal: interrupted; completed runs are kept in %s: run the same command again to resume\n", out)
@@ -272,6 +275,21 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) int {
 	return code
 }
 
+// cmdPrint runs a command that takes no arguments and only prints.
+func cmdPrint(synopsis string, args []string, stderr io.Writer, print func()) int {
+	fs := newFlagSet(strings.Fields(synopsis)[0]+" "+strings.Fields(synopsis)[1], synopsis, stderr)
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return flagExit(err)
+	}
+	if len(pos) > 0 {
+		fmt.Fprintf(stderr, "%s: unexpected argument %q\n", fs.Name(), pos[0])
+		return exitBadInput
+	}
+	print()
+	return exitOK
+}
+
 func flagExit(err error) int {
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
@@ -307,6 +325,9 @@ func provenance() sweeps.Provenance {
 // gitCommit is the VCS revision the Go toolchain stamped into the binary, with "+dirty" when
 // the work tree had changes; empty when built outside a checkout.
 func gitCommit() string {
+	if commit != "" {
+		return commit
+	}
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
 		return ""

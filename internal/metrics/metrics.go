@@ -77,9 +77,10 @@ func EvaluateSplit(s Scorer, pairs []datasets.Pair) Split {
 	return Split{Accuracy: acc / n, Loss: loss / n, Pairs: len(pairs)}
 }
 
-// Evaluate fills Splits, PerUser, PerGroup and the Bayes accuracies for every non-empty split of
-// d except unseen_train and unseen_val, whose meaning depends on the few-shot size (the few-shot
-// curve reports those). The other fields are left for the caller.
+// Evaluate fills Splits for every non-empty split of d, PerUser and PerGroup for test and
+// unseen_test, and the Bayes accuracies. The other fields are left for the caller. For unseen
+// users the figures are those of whatever fit of their weights the scorer holds (the models fit
+// them on all of unseen_train before evaluating; the few-shot curve has the smaller fits).
 func Evaluate(s Scorer, d *datasets.Data) Metrics {
 	m := Metrics{
 		Splits:   map[string]Split{},
@@ -88,7 +89,7 @@ func Evaluate(s Scorer, d *datasets.Data) Metrics {
 	}
 	for _, sp := range datasets.AllSplits {
 		pairs := d.Splits[sp]
-		if len(pairs) == 0 || sp == datasets.UnseenTrain || sp == datasets.UnseenVal {
+		if len(pairs) == 0 {
 			continue
 		}
 		m.Splits[string(sp)] = EvaluateSplit(s, pairs)
@@ -161,9 +162,6 @@ func (m *Metrics) Columns(fewShotSizes []int) []Column {
 	var cols []Column
 	nan := math.NaN
 	for _, sp := range datasets.AllSplits {
-		if sp == datasets.UnseenTrain || sp == datasets.UnseenVal {
-			continue
-		}
 		v, ok := m.Splits[string(sp)]
 		acc, loss := nan(), nan()
 		if ok {

@@ -32,7 +32,7 @@ func TestEvaluateCountsPerSplitUserAndGroup(t *testing.T) {
 				{User: 1, Left: 3, Right: 4, LeftPreferred: false}, // right
 			},
 			datasets.UnseenTest:  {{User: 2, Left: 101, Right: 1, LeftPreferred: true}}, // tie: half
-			datasets.UnseenTrain: {{User: 2, Left: 0, Right: 1, LeftPreferred: true}},   // not evaluated
+			datasets.UnseenTrain: {{User: 2, Left: 0, Right: 1, LeftPreferred: true}},   // right
 		},
 		BayesAccuracy: map[datasets.Split]float64{datasets.Test: 0.9},
 	}
@@ -43,8 +43,11 @@ func TestEvaluateCountsPerSplitUserAndGroup(t *testing.T) {
 	if got := m.Splits["unseen_test"].Accuracy; got != 0.5 {
 		t.Errorf("a tie must count half: unseen_test accuracy %g", got)
 	}
-	if _, ok := m.Splits["unseen_train"]; ok {
-		t.Error("unseen_train must not be evaluated (its meaning depends on the few-shot size)")
+	if got := m.Splits["unseen_train"]; got.Accuracy != 1 || got.Pairs != 1 {
+		t.Errorf("unseen_train: %+v, want accuracy 1 over 1 pair", got)
+	}
+	if _, ok := m.Splits["val"]; ok {
+		t.Error("an empty split must be left out")
 	}
 	if m.PerUser["test"]["a"] != 0.5 || m.PerUser["test"]["b"] != 1 {
 		t.Errorf("per-user accuracy: %v", m.PerUser["test"])
