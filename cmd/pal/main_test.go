@@ -9,6 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/pal-harness/pal/internal/experiment"
+	"github.com/pal-harness/pal/sweeps"
 )
 
 // smallSpec is a spec that trains in a second or two, for end-to-end tests of the CLI.
@@ -232,5 +235,28 @@ func TestSpecReferenceIsCurrent(t *testing.T) {
 	}
 	if string(got) != want {
 		t.Fatalf("docs/spec.md is out of date: run `make docs` (go test ./cmd/pal -run SpecReference -update)")
+	}
+}
+
+// The spec shown in README.md must be one that pal accepts.
+func TestReadmeSpecParses(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(readme)
+	start := strings.Index(text, "```toml\n")
+	if start < 0 {
+		t.Fatal("README.md has no ```toml block")
+	}
+	body := text[start+len("```toml\n"):]
+	body = body[:strings.Index(body, "```")]
+	spec := writeSpec(t, t.TempDir(), "readme.toml", body)
+	s, err := sweeps.Parse(spec, experiment.Schema())
+	if err != nil {
+		t.Fatalf("the README's spec does not parse:\n%v", err)
+	}
+	if len(s.Runs) != 90 {
+		t.Errorf("the README says the spec gives 90 runs; it gives %d", len(s.Runs))
 	}
 }
