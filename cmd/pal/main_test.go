@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pal-harness/pal/datasets"
 	"github.com/pal-harness/pal/internal/experiment"
 	"github.com/pal-harness/pal/sweeps"
 )
@@ -258,5 +259,47 @@ func TestReadmeSpecParses(t *testing.T) {
 	}
 	if len(s.Runs) != 90 {
 		t.Errorf("the README says the spec gives 90 runs; it gives %d", len(s.Runs))
+	}
+}
+
+// A bring-your-own folder, given relative to the spec, runs end to end like synthetic data.
+func TestRunOnFilesFolder(t *testing.T) {
+	dir := t.TempDir()
+	cfg := datasets.DefaultSynthetic()
+	cfg.Items, cfg.SeenUsers, cfg.UnseenUsers, cfg.PairsPerUser = 80, 6, 2, 20
+	cfg.UnseenTrain, cfg.UnseenVal, cfg.UnseenTest = 6, 2, 6
+	d, err := datasets.GenerateSynthetic(cfg, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := datasets.WriteFiles(filepath.Join(dir, "mydata"), d); err != nil {
+		t.Fatal(err)
+	}
+	spec := writeSpec(t, dir, "byo.toml", `
+seeds = [1]
+[dataset]
+kind = "files"
+path = "mydata"
+[[model]]
+kind = "pal-a"
+k = 3
+layers = 0
+[train]
+epochs = 5
+[fewshot]
+pairs_per_user = [2]
+epochs = 5
+`)
+	out := filepath.Join(dir, "out")
+	if code, _, stderr := runPal(t, "run", spec, "--out", out); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, stderr)
+	}
+	results, err := sweeps.LoadResults(out)
+	if err != nil || len(results) != 1 {
+		t.Fatalf("results: %v, %d", err, len(results))
+	}
+	r := results[0]
+	if r.Provenance.DatasetFingerprint == "" || len(r.Metrics.PerGroup["test"]) != 3 {
+		t.Errorf("result lacks the files' fingerprint or per-group accuracy from users.csv: %+v", r.Metrics.PerGroup)
 	}
 }
