@@ -11,12 +11,13 @@ type BTLConfig struct {
 	WeightDecay float64 `toml:"weight_decay" help:"decoupled weight decay" min:"0"`
 }
 
-// DefaultBTL is an MLP reward with the same MLP defaults as PAL-A.
+// DefaultBTL is an MLP reward with the same MLP defaults as PAL-A, including the authors' MLP
+// learning rate 1e-4 and weight decay 0.01.
 func DefaultBTL() *BTLConfig {
 	return &BTLConfig{
 		Map:       "mlp",
 		MLPConfig: models.MLPConfig{Layers: 1, Width: 16, Activation: "relu"},
-		LR:        3e-3, WeightDecay: 0.01,
+		LR:        1e-4, WeightDecay: 0.01,
 	}
 }
 

@@ -22,12 +22,14 @@ func TestPALARecoversPlantedGroups(t *testing.T) {
 	tc := models.DefaultTrain()
 	fc := &models.FewShotConfig{PairsPerUser: []int{1, 40}, Epochs: 100, LR: 5e-2, BatchSize: 64, Patience: 10}
 	pc := models.DefaultPALA()
-	pc.K, pc.Layers = 2, 0
+	pc.K, pc.Layers, pc.LR, pc.LRUser = 2, 0, 3e-3, 1e-2
 	pal, fitted, err := models.FitPALAModel(context.Background(), d, pc, tc, fc, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	btl, err := baselines.FitBTL(context.Background(), d, baselines.DefaultBTL(), tc, fc, 1)
+	bc := baselines.DefaultBTL()
+	bc.LR = 3e-3
+	btl, err := baselines.FitBTL(context.Background(), d, bc, tc, fc, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
