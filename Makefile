@@ -10,7 +10,7 @@ COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)$(shell git diff --quiet HEAD 
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
 # Packages that run work concurrently: their tests also run under the race detector.
-RACE_PKGS := ./sweeps/ ./internal/experiment/ ./cmd/pal/
+RACE_PKGS := ./sweeps/ ./internal/experiment/ ./cmd/pal/ ./datasets/download/ ./datasets/embed/
 
 .PHONY: all build test vet fmt-check unit race reproduce bench docs clean
 

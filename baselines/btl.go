@@ -132,5 +132,6 @@ func FitBTL(ctx context.Context, d *datasets.Data, cfg *BTLConfig, tc *models.Tr
 		}
 	}
 	models.FillTraining(&out, tr, models.CountParams(b.Params()))
+	out.SharedParams, out.FrozenParams = out.TrainableParams, cfg.EmbeddingParams
 	return out, nil
 }

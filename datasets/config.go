@@ -25,6 +25,10 @@ type SyntheticConfig struct {
 	UnseenVal    int     `toml:"unseen_val_pairs" help:"pairs per unseen user for few-shot early stopping" min:"0"`
 	UnseenTest   int     `toml:"unseen_test_pairs" help:"pairs per unseen user for evaluation" min:"0"`
 	Temperature  float64 `toml:"temperature" help:"BTL label-noise temperature (0 = noiseless labels)" min:"0"`
+	// Prompt-conditioned mode (for PAL-B): see GenerateSynthetic.
+	Prompts          int  `toml:"prompts" help:"number of distinct prompts; > 0 gives every pair a prompt drawn uniformly from them (for PAL-B), 0 = no prompts" min:"0"`
+	PromptDim        int  `toml:"prompt_dim" help:"prompt embedding dimension (with prompts > 0)" min:"1" max:"100000"`
+	PromptDependence bool `toml:"prompt_dependence" help:"with prompts > 0: true makes each prototype a linear function of the prompt, G_k c; false draws prompts that the truth ignores (PAL-A-like)"`
 }
 
 // DefaultSynthetic is the documented default synthetic setting.
@@ -35,6 +39,7 @@ func DefaultSynthetic() *SyntheticConfig {
 		ValFraction: 0.1, TestFraction: 0.2,
 		UnseenTrain: 100, UnseenVal: 20, UnseenTest: 50,
 		Temperature: 0.1,
+		Prompts:     0, PromptDim: 8, PromptDependence: true,
 	}
 }
 

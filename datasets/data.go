@@ -177,3 +177,14 @@ func seenWord(seen bool) string {
 	}
 	return "unseen"
 }
+
+// ReadMatrixNPY reads a 2-D float32 or float64 .npy array in C order (as items.npy and
+// prompts.npy are read) and returns it as row-major float64 values. Errors name the file and
+// the fix.
+func ReadMatrixNPY(path string) (rows, cols int, data []float64, err error) {
+	m, err := readMatrixNPY(path)
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	return m.rows, m.cols, m.data, nil
+}

@@ -26,6 +26,20 @@ type GroundTruth struct {
 	Prototypes  []float64 // p_k, KTrue x d
 	IdealPoints []float64 // u_i = sum_k w_ik p_k, one row per Data.Users entry
 	Temperature float64   // T of the label noise; 0 = noiseless
+
+	// Weights holds every user's true mixture weights w_i, one row of KTrue per Data.Users
+	// entry (the same values as User.TrueWeights).
+	Weights []float64
+	// PromptPrototypes is set in the prompt-conditioned mode (prompts > 0 and
+	// prompt_dependence): the true prototype of group k for prompt c is q_k(c) = G_k c,
+	// stored for every prompt as NumPrompts x KTrue x d, and user i's ideal point for a pair
+	// with prompt c is sum_k w_ik q_k(c) (IdealPointAt); IdealPoints then hold the unused
+	// prompt-free points. Nil otherwise: the ideal point ignores the prompt.
+	PromptPrototypes []float64
+	// PromptMaps holds the G_k (KTrue x d x PromptDim, each row-major) behind PromptPrototypes.
+	PromptMaps []float64
+	PromptDim  int
+	kTrue      int
 }
 
 // LatentItem returns g(x_j) (a view).
@@ -43,11 +57,29 @@ func (t *GroundTruth) IdealPoint(i int) []float64 {
 	return t.IdealPoints[i*t.LatentDim : (i+1)*t.LatentDim]
 }
 
+// IdealPointAt returns user i's true ideal point for prompt c: sum_k w_ik q_k(c) in the
+// prompt-conditioned mode, else IdealPoint(i) (a view then, a new slice otherwise).
+func (t *GroundTruth) IdealPointAt(i, c int) []float64 {
+	if t.PromptPrototypes == nil || c < 0 {
+		return t.IdealPoint(i)
+	}
+	d := t.LatentDim
+	u := make([]float64, d)
+	q := t.PromptPrototypes[c*t.kTrue*d : (c+1)*t.kTrue*d]
+	for k, wk := range t.Weights[i*t.kTrue : (i+1)*t.kTrue] {
+		for j, v := range q[k*d : (k+1)*d] {
+			u[j] += wk * v
+		}
+	}
+	return u
+}
+
 // Margin is the true margin of a pair, ||g(x_R) - u|| - ||g(x_L) - u||: positive when the
-// user's ideal point is closer to the left item, so the noise-free preference is Left. It has
-// the sign convention of metrics.Scorer, so the truth can be scored like a fitted model.
+// user's ideal point (for the pair's prompt, in the prompt-conditioned mode) is closer to the
+// left item, so the noise-free preference is Left. It has the sign convention of
+// metrics.Scorer, so the truth can be scored like a fitted model.
 func (t *GroundTruth) Margin(p Pair) float64 {
-	u := t.IdealPoint(p.User)
+	u := t.IdealPointAt(p.User, p.Prompt)
 	return euclidean(t.LatentItem(p.Right), u) - euclidean(t.LatentItem(p.Left), u)
 }
 
@@ -117,10 +149,21 @@ func euclidean(a, b []float64) float64 {
 //     exact tie counts half, as metrics score ties), ExpectedBayesAccuracy[split] the mean of
 //     max(p, 1-p): the two agree up to sampling noise, and both are 1 when T = 0.
 //
+// Prompt-conditioned mode (cfg.Prompts > 0, for PAL-B): prompt embeddings c_j ~ N(0, I_Dp) for
+// j < cfg.Prompts (Dp = cfg.PromptDim) become Data.Prompts, and every pair gets a prompt drawn
+// uniformly from them (drawn from the pair's stream after its two items). With
+// cfg.PromptDependence the truth depends on the prompt: group k's prototype for prompt c is
+// q_k(c) = G_k c with G_k (d x Dp) ~ N(0, 1/Dp) entrywise, so q_k(c) ~ N(0, I_d) like the p_k,
+// and user i's ideal point is u_i(c) = sum_k w_ik q_k(c): PAL-B's u_i(c) = sum_k w_ik g_k(c) with
+// linear g_k represents it. Without it the prompts are drawn but the truth ignores them
+// (u_i = sum_k w_ik p_k, the PAL-A model). With cfg.Prompts = 0 (the default) nothing is drawn
+// for prompts and the output, fingerprint included, is that of the generator before prompts
+// existed: pairs have no prompt (Prompt = -1, PromptDim = 0).
+//
 // Every part (items, map, prototypes, each user's weights, each user's pairs, each split's
-// shuffle) draws from its own PCG stream derived from seed, so changing the number of unseen
-// users, for example, leaves the seen users' data unchanged. Data.Truth holds the latent items,
-// prototypes and ideal points. Pairs have no prompt (Prompt = -1, PromptDim = 0).
+// shuffle, prompts, prompt maps) draws from its own PCG stream derived from seed, so changing
+// the number of unseen users, for example, leaves the seen users' data unchanged. Data.Truth
+// holds the latent items, prototypes and ideal points.
 //
 // The config is checked (cfg.Validate and the bounds of its struct tags) before anything is
 // drawn; a config that cannot be generated returns an error, never a panic.
@@ -166,6 +209,19 @@ func GenerateSynthetic(cfg *SyntheticConfig, seed uint64) (*Data, error) {
 		}
 	}
 
+	var prompts []float64
+	if cfg.Prompts > 0 {
+		prompts = make([]float64, cfg.Prompts*cfg.PromptDim)
+		r := newStream(seed, "prompts", 0)
+		for i := range prompts {
+			prompts[i] = r.NormFloat64()
+		}
+		if cfg.PromptDependence {
+			truth.promptPrototypes(prompts, cfg, newStream(seed, "prompt_maps", 0))
+		}
+	}
+	truth.kTrue = K
+
 	nUsers := cfg.SeenUsers + cfg.UnseenUsers
 	data := &Data{
 		Name:                  "synthetic",
@@ -180,6 +236,9 @@ func GenerateSynthetic(cfg *SyntheticConfig, seed uint64) (*Data, error) {
 		Fingerprint:           syntheticFingerprint(cfg, seed),
 		Truth:                 truth,
 	}
+	if cfg.Prompts > 0 {
+		data.PromptDim, data.Prompts = cfg.PromptDim, prompts
+	}
 	for k := range K {
 		data.GroupNames[k] = "g" + strconv.Itoa(k)
 	}
@@ -190,7 +249,7 @@ func GenerateSynthetic(cfg *SyntheticConfig, seed uint64) (*Data, error) {
 	pairsOf := func(user int, r *rand.Rand, parts []Split, counts []int) {
 		for i, split := range parts {
 			for range counts[i] {
-				data.Splits[split] = append(data.Splits[split], truth.drawPair(user, cfg.Items, r))
+				data.Splits[split] = append(data.Splits[split], truth.drawPair(user, cfg.Items, cfg.Prompts, r))
 			}
 		}
 	}
@@ -222,6 +281,7 @@ func GenerateSynthetic(cfg *SyntheticConfig, seed uint64) (*Data, error) {
 				}
 			}
 			truth.IdealPoints = append(truth.IdealPoints, u...)
+			truth.Weights = append(truth.Weights, w...)
 			data.Users = append(data.Users, User{
 				ID:          fmt.Sprintf("%s%0*d", kind.prefix, width, i+1),
 				Seen:        kind.seen,
@@ -262,14 +322,18 @@ func GenerateSynthetic(cfg *SyntheticConfig, seed uint64) (*Data, error) {
 	return data, nil
 }
 
-// drawPair draws two distinct items uniformly and the user's label for them.
-func (t *GroundTruth) drawPair(user, nItems int, r *rand.Rand) Pair {
+// drawPair draws two distinct items uniformly, a prompt uniformly when there are prompts, and
+// the user's label for them.
+func (t *GroundTruth) drawPair(user, nItems, nPrompts int, r *rand.Rand) Pair {
 	left := r.IntN(nItems)
 	right := r.IntN(nItems - 1)
 	if right >= left {
 		right++
 	}
 	p := Pair{User: user, Left: left, Right: right, Prompt: -1}
+	if nPrompts > 0 {
+		p.Prompt = r.IntN(nPrompts)
+	}
 	m := t.Margin(p)
 	switch {
 	case t.Temperature > 0:
@@ -280,6 +344,32 @@ func (t *GroundTruth) drawPair(user, nItems int, r *rand.Rand) Pair {
 		p.LeftPreferred = m > 0
 	}
 	return p
+}
+
+// promptPrototypes draws the maps G_k and computes q_k(c) = G_k c for every prompt.
+func (t *GroundTruth) promptPrototypes(prompts []float64, cfg *SyntheticConfig, r *rand.Rand) {
+	K, d, dp := cfg.KTrue, cfg.LatentDim, cfg.PromptDim
+	std := 1 / math.Sqrt(float64(dp))
+	t.PromptDim = dp
+	t.PromptMaps = make([]float64, K*d*dp)
+	for i := range t.PromptMaps {
+		t.PromptMaps[i] = std * r.NormFloat64()
+	}
+	t.PromptPrototypes = make([]float64, cfg.Prompts*K*d)
+	for c := range cfg.Prompts {
+		pc := prompts[c*dp : (c+1)*dp]
+		for k := range K {
+			q := t.PromptPrototypes[(c*K+k)*d : (c*K+k+1)*d]
+			G := t.PromptMaps[k*d*dp : (k+1)*d*dp]
+			for a := range d {
+				var s float64
+				for b, g := range G[a*dp : (a+1)*dp] {
+					s += g * pc[b]
+				}
+				q[a] = s
+			}
+		}
+	}
 }
 
 // mapItems computes LatentItems = s * (h(x) - m) for every item (see GenerateSynthetic).
@@ -373,7 +463,9 @@ func argmax(w []float64) int {
 // syntheticFingerprint hashes a canonical text encoding of the generator name and version,
 // every config field (by its toml key, in declaration order, floats in shortest round-trip
 // form) and the seed. Fields are found by reflection so that a field added to
-// SyntheticConfig later is fingerprinted without anyone remembering to list it here.
+// SyntheticConfig later is fingerprinted without anyone remembering to list it here. The
+// prompt fields are left out when prompts = 0: they draw nothing then, and leaving them out
+// keeps the fingerprints of data made before they existed.
 func syntheticFingerprint(cfg *SyntheticConfig, seed uint64) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "generator=synthetic\nversion=%d\n", SyntheticGeneratorVersion)
@@ -383,6 +475,9 @@ func syntheticFingerprint(cfg *SyntheticConfig, seed uint64) string {
 		key := f.Tag.Get("toml")
 		if key == "" {
 			key = f.Name
+		}
+		if cfg.Prompts == 0 && strings.HasPrefix(key, "prompt") {
+			continue
 		}
 		fmt.Fprintf(&b, "%s=%s\n", key, canonicalValue(v.Field(i)))
 	}

@@ -59,7 +59,10 @@ func TestSyntheticFingerprintCoversConfig(t *testing.T) {
 	if fp != syntheticFingerprint(smallSynthetic(), 1) {
 		t.Fatal("equal configs have different fingerprints")
 	}
-	// Changing any single field must change the fingerprint.
+	// Changing any single field must change the fingerprint (with prompts on, so that the
+	// prompt fields count).
+	base.Prompts = 3
+	fp = syntheticFingerprint(base, 1)
 	v := reflect.ValueOf(base).Elem()
 	for i := range v.NumField() {
 		c := *base
@@ -71,10 +74,100 @@ func TestSyntheticFingerprintCoversConfig(t *testing.T) {
 			f.SetFloat(f.Float() + 0.01)
 		case reflect.String:
 			f.SetString(f.String() + "x")
+		case reflect.Bool:
+			f.SetBool(!f.Bool())
 		}
 		if syntheticFingerprint(&c, 1) == fp {
 			t.Errorf("changing %s leaves the fingerprint unchanged", v.Type().Field(i).Name)
 		}
+	}
+}
+
+// TestSyntheticWithoutPromptsIsUnchanged pins the fingerprint of the default config to the
+// value of the generator before the prompt-conditioned mode existed: with prompts = 0 the new
+// fields draw nothing and are left out of the fingerprint, so stored data stays identifiable.
+func TestSyntheticWithoutPromptsIsUnchanged(t *testing.T) {
+	const before = "c925a8761d7732dd9ec63eefd21f5436b0de18c7c9bfed2fe7841258e42f0f10"
+	c := DefaultSynthetic()
+	if fp := syntheticFingerprint(c, 1); fp != before {
+		t.Fatalf("default fingerprint %s, want the pre-prompt %s", fp, before)
+	}
+	c.PromptDim, c.PromptDependence = 3, false
+	if fp := syntheticFingerprint(c, 1); fp != before {
+		t.Fatal("prompt_dim or prompt_dependence changed the fingerprint although prompts = 0")
+	}
+	d := mustGenerate(t, smallSynthetic(), 4)
+	if d.PromptDim != 0 || d.Prompts != nil {
+		t.Fatalf("prompts = 0 gave prompt embeddings (dim %d)", d.PromptDim)
+	}
+	for _, pairs := range d.Splits {
+		for _, p := range pairs {
+			if p.Prompt != -1 {
+				t.Fatalf("pair %+v has a prompt although prompts = 0", p)
+			}
+		}
+	}
+}
+
+// TestSyntheticPromptMode checks the prompt-conditioned generator: every pair has a prompt,
+// items and pairs' items are those of the prompt-free data (prompts have their own streams), the
+// truth depends on the prompt exactly when prompt_dependence is on, and the oracle scores the
+// labels it made.
+func TestSyntheticPromptMode(t *testing.T) {
+	c := smallSynthetic()
+	c.Temperature = 0
+	plain := mustGenerate(t, c, 5)
+	c.Prompts, c.PromptDim = 7, 3
+	dep := mustGenerate(t, c, 5)
+	c.PromptDependence = false
+	indep := mustGenerate(t, c, 5)
+
+	for _, d := range []*Data{dep, indep} {
+		if d.PromptDim != 3 || d.NumPrompts() != 7 {
+			t.Fatalf("prompts: dim %d, count %d; want 3 and 7", d.PromptDim, d.NumPrompts())
+		}
+		if !reflect.DeepEqual(d.Items, plain.Items) {
+			t.Fatal("prompts changed the items")
+		}
+		if err := d.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		for _, split := range AllSplits {
+			for _, p := range d.Splits[split] {
+				if p.Prompt < 0 || p.Prompt >= 7 {
+					t.Fatalf("pair %+v: prompt out of range", p)
+				}
+			}
+		}
+		if acc := d.BayesAccuracy[Test]; acc != 1 {
+			t.Errorf("noiseless labels: oracle accuracy %g, want 1", acc)
+		}
+	}
+	if !reflect.DeepEqual(indep.Prompts, dep.Prompts) {
+		t.Error("prompt_dependence changed the prompt embeddings")
+	}
+	if indep.Truth.PromptPrototypes != nil {
+		t.Error("prompt_dependence = false has prompt prototypes")
+	}
+	// Without dependence the truth is the prompt-free one: same ideal point for every prompt.
+	u0, u1 := indep.Truth.IdealPointAt(0, 0), indep.Truth.IdealPointAt(0, 1)
+	if !reflect.DeepEqual(u0, u1) {
+		t.Error("prompt_dependence = false: the ideal point moves with the prompt")
+	}
+	// With dependence a partition user's ideal point is its group's G_k c.
+	g := dep.Users[0].Group
+	K, dd := c.KTrue, c.LatentDim
+	for pc := 0; pc < 2; pc++ {
+		want := dep.Truth.PromptPrototypes[(pc*K+g)*dd : (pc*K+g+1)*dd]
+		if got := dep.Truth.IdealPointAt(0, pc); !reflect.DeepEqual(got, want) {
+			t.Errorf("prompt %d: ideal point %v, want q_%d(c) = %v", pc, got, g, want)
+		}
+	}
+	if reflect.DeepEqual(dep.Truth.IdealPointAt(0, 0), dep.Truth.IdealPointAt(0, 1)) {
+		t.Error("prompt_dependence = true: the ideal point does not move with the prompt")
+	}
+	if dep.Fingerprint == indep.Fingerprint || dep.Fingerprint == plain.Fingerprint {
+		t.Error("prompt settings do not change the fingerprint")
 	}
 }
 

@@ -33,50 +33,120 @@ func FitPALAModel(ctx context.Context, d *datasets.Data, cfg *PALAConfig, tc *Tr
 	if err != nil {
 		return metrics.Metrics{}, nil, err
 	}
-	opt := NewAdam(m.Params(), map[string]GroupHyper{
-		groupMLP:  {LR: cfg.LR, WeightDecay: cfg.WeightDecay},
-		groupUser: {LR: cfg.LRUser, WeightDecay: cfg.WeightDecayUser},
-	})
-	tr, err := Train(ctx, m, opt, d.Splits[datasets.Train], d.Splits[datasets.Val], *tc, rng)
+	out, err := fitPAL(ctx, palAdapter{m, frozenPALA{m}, m.freeze}, d, groupsOf(cfg.HeadConfig, cfg.LR, cfg.WeightDecay, cfg.LRUser, cfg.WeightDecayUser), tc, fc, seed, rng)
 	if err != nil {
 		return metrics.Metrics{}, nil, err
 	}
-	if err := checkFinite(m.Params()); err != nil {
-		return metrics.Metrics{}, nil, err
-	}
-	m.freeze()
-	fewShot, err := fitUnseenUsers(ctx, m, d, fc, seed)
-	if err != nil {
-		return metrics.Metrics{}, nil, err
-	}
-	m.prepareEval()
-	out := metrics.Evaluate(m, d)
-	out.FewShot = fewShot
-	fillTraining(&out, tr, m.TrainableParams())
+	out.ParamsPerUser, out.FrozenParams = cfg.K, cfg.EmbeddingParams
 	return out, m, nil
 }
 
-// frozenPALA exposes only the unseen users' weights to the training loop: everything shared is
-// fixed and f(items), f(P) come from the frozen caches.
+// FitPALB is FitPALA for PAL-B: d must carry prompt embeddings.
+func FitPALB(ctx context.Context, d *datasets.Data, cfg *PALBConfig, tc *TrainConfig, fc *FewShotConfig, seed uint64) (metrics.Metrics, error) {
+	out, _, err := FitPALBModel(ctx, d, cfg, tc, fc, seed)
+	return out, err
+}
+
+// FitPALBModel is FitPALB that also returns the fitted model.
+func FitPALBModel(ctx context.Context, d *datasets.Data, cfg *PALBConfig, tc *TrainConfig, fc *FewShotConfig, seed uint64) (metrics.Metrics, *PALB, error) {
+	rng := NewRand(seed, 0)
+	m, err := NewPALB(cfg, d, rng)
+	if err != nil {
+		return metrics.Metrics{}, nil, err
+	}
+	out, err := fitPAL(ctx, palAdapter{m, frozenPALB{m}, m.freeze}, d, groupsOf(cfg.HeadConfig, cfg.LR, cfg.WeightDecay, cfg.LRUser, cfg.WeightDecayUser), tc, fc, seed, rng)
+	if err != nil {
+		return metrics.Metrics{}, nil, err
+	}
+	out.ParamsPerUser, out.FrozenParams = cfg.K, cfg.EmbeddingParams
+	return out, m, nil
+}
+
+// groupsOf is the authors' parameter groups (PAL.md §2): the MLPs, the prototypes and seen
+// users' weights, and the logit scale (no weight decay), which only angle and dist_logistic
+// train (a fixed scale sits in groupFixed, which no group lists).
+func groupsOf(h HeadConfig, lr, wd, lrUser, wdUser float64) map[string]GroupHyper {
+	return map[string]GroupHyper{
+		groupMLP:   {LR: lr, WeightDecay: wd},
+		groupUser:  {LR: lrUser, WeightDecay: wdUser},
+		groupScale: {LR: h.LRScale},
+	}
+}
+
+// palModel is what fitting and few-shot adaptation need from PAL-A and PAL-B.
+type palModel interface {
+	Objective
+	metrics.Scorer
+	users() *userTable
+	prepareEval()
+	SharedParams() int
+	TrainableParams() int
+}
+
+func (m *PALA) users() *userTable { return m.userTable }
+func (m *PALB) users() *userTable { return m.userTable }
+
+// palAdapter bundles a model with its frozen (few-shot) objective and the function that fills
+// its frozen caches.
+type palAdapter struct {
+	palModel
+	frozen Objective
+	freeze func()
+}
+
+// fitPAL trains m's shared and seen-user parameters, then adapts the unseen users and
+// evaluates every split.
+func fitPAL(ctx context.Context, a palAdapter, d *datasets.Data, groups map[string]GroupHyper, tc *TrainConfig, fc *FewShotConfig, seed uint64, rng *rand.Rand) (metrics.Metrics, error) {
+	train := d.Splits[datasets.Train]
+	a.users().setImportance(train)
+	opt := NewAdam(a.Params(), groups)
+	tr, err := Train(ctx, a, opt, train, d.Splits[datasets.Val], *tc, rng)
+	if err != nil {
+		return metrics.Metrics{}, err
+	}
+	if err := checkFinite(a.Params()); err != nil {
+		return metrics.Metrics{}, err
+	}
+	a.freeze()
+	fewShot, err := fitUnseenUsers(ctx, a, d, fc, seed)
+	if err != nil {
+		return metrics.Metrics{}, err
+	}
+	a.prepareEval()
+	out := metrics.Evaluate(a, d)
+	out.FewShot = fewShot
+	fillTraining(&out, tr, a.TrainableParams())
+	out.SharedParams = a.SharedParams()
+	return out, nil
+}
+
+// frozenPALA and frozenPALB expose only the unseen users' weights to the training loop:
+// everything shared is fixed and comes from the frozen caches.
 type frozenPALA struct{ *PALA }
 
 func (f frozenPALA) Params() []*Param { return []*Param{f.unseenW} }
 
+type frozenPALB struct{ *PALB }
+
+func (f frozenPALB) Params() []*Param { return []*Param{f.unseenW} }
+
 // fitUnseenUsers fits the unseen users' K weights from the uniform mixture, once per few-shot
 // size (on the first n pairs of each user in unseen_train, early stopping on unseen_val), then
-// on all of unseen_train, leaving that last fit in place.
-func fitUnseenUsers(ctx context.Context, m *PALA, d *datasets.Data, fc *FewShotConfig, seed uint64) ([]metrics.FewShotPoint, error) {
+// on all of unseen_train, leaving that last fit in place. The test split is never looked at.
+func fitUnseenUsers(ctx context.Context, a palAdapter, d *datasets.Data, fc *FewShotConfig, seed uint64) ([]metrics.FewShotPoint, error) {
 	pool := d.Splits[datasets.UnseenTrain]
 	if len(d.UnseenUsers()) == 0 || len(pool) == 0 {
 		return nil, nil
 	}
+	ut := a.users()
 	tc := TrainConfig{Epochs: fc.Epochs, BatchSize: fc.BatchSize, Patience: fc.Patience, MinDelta: 1e-4}
 	fit := func(pairs []datasets.Pair, stream uint64) (TrainResult, error) {
-		clear(m.unseenW.Value)
-		obj := frozenPALA{m}
+		clear(ut.unseenW.Value)
+		ut.setImportance(pairs)
+		obj := a.frozen
 		opt := NewAdam(obj.Params(), map[string]GroupHyper{groupUnseen: {LR: fc.LR}})
 		res, err := Train(ctx, obj, opt, pairs, d.Splits[datasets.UnseenVal], tc, NewRand(seed, stream))
-		for _, p := range m.Params() { // frozen parameters accumulated unused gradients
+		for _, p := range a.Params() { // frozen parameters accumulated unused gradients
 			clear(p.Grad)
 		}
 		if err != nil {
@@ -92,8 +162,8 @@ func fitUnseenUsers(ctx context.Context, m *PALA, d *datasets.Data, fc *FewShotC
 		if err != nil {
 			return nil, fmt.Errorf("%d pairs per user: %w", n, err)
 		}
-		m.prepareEval()
-		s := metrics.EvaluateSplit(m, d.Splits[datasets.UnseenTest])
+		a.prepareEval()
+		s := metrics.EvaluateSplit(a, d.Splits[datasets.UnseenTest])
 		points = append(points, metrics.FewShotPoint{PairsPerUser: n, Accuracy: s.Accuracy, Loss: s.Loss, Pairs: s.Pairs, Epochs: res.Epochs})
 	}
 	if _, err := fit(pool, 0xfff); err != nil {

@@ -139,7 +139,7 @@ func TestPALAGradients(t *testing.T) {
 					rng := rand.New(rand.NewPCG(3, 4))
 					dim := 4
 					d := tinyData(rng, dim)
-					cfg := &PALAConfig{K: 3, IdealPoint: ideal, Loss: loss, MLPConfig: mlp, Tau: tau}
+					cfg := &PALAConfig{K: 3, IdealPoint: ideal, HeadConfig: HeadConfig{Score: "dist", Loss: loss}, MLPConfig: mlp, Tau: tau}
 					m, err := NewPALA(cfg, d, rng)
 					if err != nil {
 						t.Fatal(err)
@@ -155,14 +155,14 @@ func TestPALAGradients(t *testing.T) {
 						}
 						return rand.New(rand.NewPCG(5, 5))
 					}
-					lossFn := func() float64 { return m.batch(pairs, dropRng(), false) }
-					checkGrads(t, name, m.Params(), lossFn, func() { m.batch(pairs, dropRng(), true) })
+					lossFn := func() float64 { return m.batch(pairs, dropRng(), false, false) }
+					checkGrads(t, name, m.Params(), lossFn, func() { m.batch(pairs, dropRng(), true, false) })
 
 					// Frozen (few-shot) mode differentiates only the unseen users' weights.
 					m.freeze()
 					unseen := d.Splits[datasets.UnseenTrain]
-					frozen := func() float64 { return m.batch(unseen, nil, false) }
-					checkGrads(t, name+"/frozen", []*Param{m.unseenW}, frozen, func() { m.batch(unseen, nil, true) })
+					frozen := func() float64 { return m.batch(unseen, nil, false, false) }
+					checkGrads(t, name+"/frozen", []*Param{m.unseenW}, frozen, func() { m.batch(unseen, nil, true, false) })
 					m.itemCache, m.protoCache = nil, nil
 				}
 			}
@@ -171,8 +171,8 @@ func TestPALAGradients(t *testing.T) {
 }
 
 func TestPairLossDerivative(t *testing.T) {
-	for _, kind := range []string{"hinge", "logistic"} {
-		for _, m := range []float64{-3, -0.4, 0.3, 0.7, 2.5, 40, -40} {
+	for _, kind := range []string{"hinge", "smooth_hinge", "logistic", "cross_entropy"} {
+		for _, m := range []float64{-7, -3, -0.4, 0.3, 0.7, 2.5, 40, -40} {
 			for _, left := range []bool{true, false} {
 				_, dm := PairLoss(kind, m, left)
 				const h = 1e-6

@@ -67,3 +67,38 @@ func TestPALARecoversPlantedGroups(t *testing.T) {
 		t.Errorf("few-shot accuracy should rise with pairs per user: %+v", fs)
 	}
 }
+
+// TestPALBRecoversPromptDependentGroups is the PAL-B check of the issue on one seed (the
+// 5-seed version is paper/synthetic_prompts.toml): when two groups' ideal points move with the
+// prompt, PAL-B with K = 2 beats PAL-B with K = 1 and BTL by a wide margin.
+func TestPALBRecoversPromptDependentGroups(t *testing.T) {
+	dc := datasets.DefaultSynthetic()
+	dc.KTrue, dc.SeenUsers, dc.UnseenUsers, dc.PairsPerUser = 2, 20, 4, 150
+	dc.Prompts, dc.PromptDim = 30, 8
+	d, err := datasets.GenerateSynthetic(dc, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc := models.DefaultTrain()
+	fc := &models.FewShotConfig{PairsPerUser: []int{20}, Epochs: 50, LR: 5e-2, BatchSize: 64, Patience: 10}
+	acc := map[int]float64{}
+	for _, k := range []int{1, 2} {
+		pc := models.DefaultPALB()
+		pc.K, pc.Layers, pc.LR, pc.LRUser = k, 0, 3e-3, 1e-2
+		m, err := models.FitPALB(context.Background(), d, pc, tc, fc, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		acc[k] = m.Splits["test"].Accuracy
+	}
+	bc := baselines.DefaultBTL()
+	bc.LR = 3e-3
+	btl, err := baselines.FitBTL(context.Background(), d, bc, tc, fc, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("test accuracy: PAL-B K=2 %.3f, K=1 %.3f, BTL %.3f, oracle %.3f", acc[2], acc[1], btl.Splits["test"].Accuracy, d.BayesAccuracy[datasets.Test])
+	if acc[2] < acc[1]+0.05 || acc[2] < btl.Splits["test"].Accuracy+0.05 {
+		t.Errorf("PAL-B K=2 (%.3f) should beat K=1 (%.3f) and BTL (%.3f) by more than 5 points", acc[2], acc[1], btl.Splits["test"].Accuracy)
+	}
+}

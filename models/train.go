@@ -11,15 +11,17 @@ import (
 
 // Objective is what the training loop needs from a model: its parameters and a mean pair loss
 // over a batch, with gradients accumulated when backward is set and dropout on when rng is
-// non-nil. PAL-A and the BTL baseline both implement it, so they train by the same loop.
+// non-nil. PAL-A, PAL-B and the BTL baseline implement it, so they train by the same loop.
 type Objective interface {
 	Params() []*Param
 	BatchLoss(pairs []datasets.Pair, rng *rand.Rand, backward bool) float64
 }
 
-// BatchLoss implements Objective.
+// BatchLoss implements Objective. With backward it is the training objective; without, the
+// evaluation loss the loop measures on val (partition weights, no prototype-norm bound: the
+// authors' validation_step logs the loss without the bound).
 func (m *PALA) BatchLoss(pairs []datasets.Pair, rng *rand.Rand, backward bool) float64 {
-	return m.batch(pairs, rng, backward)
+	return m.batch(pairs, rng, backward, !backward)
 }
 
 // TrainResult summarises one call of Train.

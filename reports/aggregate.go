@@ -28,6 +28,9 @@ type analysis struct {
 	HasUnseen, HasBayes, HasFewShot bool
 
 	PalVersions, GitCommits, GoVersions []string
+	// DatasetNotes are the distinct caveats runs recorded about their data (for instance that
+	// text embeddings are an offline stand-in for foundation-model features), sorted.
+	DatasetNotes []string
 }
 
 // datasetGroup is one dataset config: the runs sharing all "dataset.*" values.
@@ -131,8 +134,11 @@ func analyse(s *store, o Options) *analysis {
 		a.PalVersions = addUnique(a.PalVersions, res.Provenance.PalVersion)
 		a.GitCommits = addUnique(a.GitCommits, res.Provenance.GitCommit)
 		a.GoVersions = addUnique(a.GoVersions, res.Provenance.GoVersion)
+		for _, n := range res.Provenance.DatasetNotes {
+			a.DatasetNotes = addUnique(a.DatasetNotes, n)
+		}
 	}
-	for _, v := range [][]string{a.PalVersions, a.GitCommits, a.GoVersions} {
+	for _, v := range [][]string{a.PalVersions, a.GitCommits, a.GoVersions, a.DatasetNotes} {
 		sort.Strings(v)
 	}
 

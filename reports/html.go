@@ -40,6 +40,7 @@ type pageData struct {
 	PalVersions []string
 	GitCommits  []string
 	GoVersions  []string
+	DataNotes   []string
 	Prints      []fingerprintRow
 	PrintWarn   string
 	CILevel     string
@@ -93,6 +94,7 @@ func (a *analysis) page(ps []paired, cs chartSet, tables []string) ([]byte, erro
 		PalVersions: a.PalVersions,
 		GitCommits:  a.GitCommits,
 		GoVersions:  a.GoVersions,
+		DataNotes:   a.DatasetNotes,
 		CILevel:     fmt.Sprintf("%g%%", 100*a.Opts.CILevel),
 		Accuracy:    a.accuracyTable(),
 		XNote:       a.XNote,

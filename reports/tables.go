@@ -363,8 +363,13 @@ func writeTables(dir string, a *analysis, ps []paired) ([]string, error) {
 		}
 		contents := map[string][]byte{o.name + ".csv": c}
 		if o.disp != nil {
-			contents[o.name+".md"] = o.disp.markdown()
-			contents[o.name+".tex"] = o.disp.latex(o.caption)
+			md, caption := o.disp.markdown(), o.caption
+			for _, n := range a.DatasetNotes { // caveats about the data travel with the numbers
+				md = append(md, "\nNote: "+n+"\n"...)
+				caption += " Note: " + n + "."
+			}
+			contents[o.name+".md"] = md
+			contents[o.name+".tex"] = o.disp.latex(caption)
 		}
 		for _, name := range sortedKeys(contents) {
 			if err := writeBytes(filepath.Join(dir, name), contents[name]); err != nil {

@@ -149,6 +149,7 @@ func runOne(ctx context.Context, specName string, r *Run, prov Provenance, fn Ru
 		WallSeconds: time.Since(start).Seconds(),
 	}
 	res.Provenance.DatasetFingerprint = out.DatasetFingerprint
+	res.Provenance.DatasetNotes = out.DatasetNotes
 	switch {
 	case panicMsg != "":
 		res.Status, res.Error, res.Stack = StatusFailed, panicMsg, stack

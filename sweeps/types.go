@@ -64,6 +64,9 @@ func (r *Run) ModelSeed() uint64 { return deriveSeed(r.Seed, "model", r.ID) }
 type Outcome struct {
 	Metrics            metrics.Metrics
 	DatasetFingerprint string
+	// DatasetNotes are caveats about the data a report must show, e.g. that text embeddings
+	// are an offline stand-in for foundation-model features.
+	DatasetNotes []string
 }
 
 // RunFunc executes one run. It must honour ctx cancellation. A panic inside it is recovered by
@@ -72,10 +75,11 @@ type RunFunc func(ctx context.Context, r *Run) (Outcome, error)
 
 // Provenance records where a result came from.
 type Provenance struct {
-	PalVersion         string `json:"pal_version"`
-	GitCommit          string `json:"git_commit,omitempty"`
-	GoVersion          string `json:"go_version"`
-	DatasetFingerprint string `json:"dataset_fingerprint,omitempty"`
+	PalVersion         string   `json:"pal_version"`
+	GitCommit          string   `json:"git_commit,omitempty"`
+	GoVersion          string   `json:"go_version"`
+	DatasetFingerprint string   `json:"dataset_fingerprint,omitempty"`
+	DatasetNotes       []string `json:"dataset_notes,omitempty"` // caveats about the data (Outcome.DatasetNotes)
 }
 
 // Result is the content of result.json in a run's folder.

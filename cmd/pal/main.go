@@ -3,6 +3,8 @@
 //	pal run SPEC.toml [-j N] [--out DIR]   run every run of a spec (resumable)
 //	pal report DIR [--out DIR]             render the report of a run store
 //	pal reproduce [--out DIR] [-j N]       run the paper's embedded experiments and report them
+//	pal data list|fetch|info               the named data sets: on disk?, download, counts
+//	pal score MODEL --items F --user ID    rewards of items for a user from a saved model
 //	pal schema                             print every spec key with its type, default and range
 //	pal version                            print version, commit and Go version
 //
@@ -25,6 +27,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/pal-harness/pal/datasets/catalog"
 	"github.com/pal-harness/pal/internal/experiment"
 	"github.com/pal-harness/pal/paper"
 	"github.com/pal-harness/pal/reports"
@@ -64,6 +67,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdReport(rest, stdout, stderr)
 	case "reproduce":
 		return cmdReproduce(rest, stdout, stderr)
+	case "data":
+		return cmdData(rest, stdout, stderr)
+	case "score":
+		return cmdScore(rest, stdout, stderr)
 	case "schema":
 		return cmdPrint("pal schema\n\nPrints every spec key (Markdown): type, default, allowed values, meaning.",
 			rest, stderr, func() { fmt.Fprint(stdout, sweeps.DescribeSchema(experiment.Schema())) })
@@ -87,6 +94,10 @@ Usage:
   pal run SPEC.toml [-j N] [--out DIR]   run every run of a spec; rerunning skips complete runs
   pal report DIR [--out DIR]             render report.html, figures and tables of a run store
   pal reproduce [--out DIR] [-j N]       run the paper's embedded experiments and their reports
+  pal data list                          the named data sets, what is on disk, sizes, licences
+  pal data fetch NAME                    download a data set into the cache (resumable)
+  pal data info NAME|DIR                 items, users, pairs per split and groups of a data set
+  pal score MODEL --items F (--user ID | --weights W)   rewards of items from a saved model
   pal schema                             list every spec key: type, default, allowed values
   pal version                            print version, commit and Go version
 
@@ -123,7 +134,7 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 }
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("pal run", "pal run SPEC.toml [-j N] [--out DIR] [--no-report]\n\n"+
+	fs := newFlagSet("pal run", "pal run SPEC.toml [-j N] [--out DIR] [--no-report] [--save-models]\n\n"+
 		"Runs every run of the spec, at most N at once, into DIR (default results/<spec name>):\n"+
 		"DIR/<run id>/result.json per run and DIR/runs.csv; then renders DIR/report.\n"+
 		"Runs already complete in DIR are skipped, so an interrupted sweep resumes.\n"+
@@ -131,6 +142,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	jobs := fs.Int("j", runtime.NumCPU(), "runs at once")
 	out := fs.String("out", "", "output folder (default results/<spec name>)")
 	noReport := fs.Bool("no-report", false, "do not render the report after the runs")
+	saveModels := fs.Bool("save-models", false, "keep each PAL run's fitted model as DIR/<run id>/model.safetensors (for pal score)")
+	cacheFlag := fs.String("cache", "", "cache folder of downloaded data and embeddings (default $PAL_CACHE, else the user cache folder + /pal)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return flagExit(err)
@@ -152,7 +165,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if dir == "" {
 		dir = filepath.Join("results", spec.Name)
 	}
-	code := execute(spec, filepath.Dir(pos[0]), dir, *jobs, stderr)
+	cache, err := catalog.CacheDir(*cacheFlag, os.Getenv)
+	if err != nil {
+		cache = "" // no cache folder: data sets are looked for elsewhere, embeddings not cached
+	}
+	code := execute(spec, filepath.Dir(pos[0]), dir, *jobs, cache, *saveModels, stderr)
 	if code == exitBadInput || code == exitInterrupted || *noReport {
 		return code
 	}
@@ -163,8 +180,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 }
 
 // execute runs a parsed spec and maps the outcome to an exit code.
-func execute(spec *sweeps.Spec, specDir, out string, jobs int, stderr io.Writer) int {
-	runner := &experiment.Runner{SpecDir: specDir}
+func execute(spec *sweeps.Spec, specDir, out string, jobs int, cache string, saveModels bool, stderr io.Writer) int {
+	runner := &experiment.Runner{SpecDir: specDir, CacheDir: cache}
+	if saveModels {
+		runner.SaveModels = out
+	}
 	if err := runner.Preflight(spec); err != nil {
 		fmt.Fprintf(stderr, "pal: %v\n", err)
 		return exitBadInput
@@ -229,10 +249,13 @@ func renderReportOpts(store, out string, opts reports.Options, stdout, stderr io
 func cmdReproduce(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("pal reproduce", "pal reproduce [--out DIR] [-j N] [--only NAME]\n\n"+
 		"Runs every experiment of the paper embedded in the binary (see REPRODUCE.md) into\n"+
-		"DIR/<experiment> and renders DIR/<experiment>/report/report.html. Resumable.", stderr)
+		"DIR/<experiment> and renders DIR/<experiment>/report/report.html. Resumable.\n"+
+		"An experiment needing a downloaded data set that is not on disk is skipped with a note\n"+
+		"naming the command that fetches it (with --only it is an error).", stderr)
 	out := fs.String("out", filepath.Join("results", "reproduce"), "output folder")
 	jobs := fs.Int("j", runtime.NumCPU(), "runs at once")
 	only := fs.String("only", "", "run only the named experiment (e.g. synthetic)")
+	cacheFlag := fs.String("cache", "", "cache folder of downloaded data and embeddings (default $PAL_CACHE, else the user cache folder + /pal)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return flagExit(err)
@@ -244,6 +267,10 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) int {
 	if *jobs < 1 {
 		fmt.Fprintf(stderr, "pal reproduce: -j %d: want at least 1\n", *jobs)
 		return exitBadInput
+	}
+	cache, err := catalog.CacheDir(*cacheFlag, os.Getenv)
+	if err != nil {
+		cache = "" // no cache folder: data sets are looked for elsewhere, embeddings not cached
 	}
 	code, ran := exitOK, 0
 	var names []string
@@ -258,8 +285,17 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) int {
 			printSpecError(stderr, err)
 			return exitBadInput
 		}
+		// An experiment whose downloaded data is not on disk is skipped, saying how to fetch it.
+		if err := (&experiment.Runner{CacheDir: cache}).MissingData(spec); err != nil {
+			if *only != "" {
+				fmt.Fprintf(stderr, "pal reproduce: %s: %v\n", ps.Name, err)
+				return exitBadInput
+			}
+			fmt.Fprintf(stderr, "pal reproduce: skipping %s: %v\n", ps.Name, err)
+			continue
+		}
 		dir := filepath.Join(*out, ps.Name)
-		rc := execute(spec, "", dir, *jobs, stderr)
+		rc := execute(spec, "", dir, *jobs, cache, false, stderr)
 		if rc == exitInterrupted || rc == exitBadInput {
 			return rc
 		}

@@ -25,7 +25,7 @@ type Entry struct {
 
 // sources lists the functions that return each family's entries. Each family lives in its own
 // file of this package.
-var sources = []func() []Entry{}
+var sources = []func() []Entry{persona, redditTLDR, pickapicEntries, personaInPAL}
 
 // All returns every entry, sorted by name.
 func All() []Entry {

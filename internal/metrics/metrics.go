@@ -37,11 +37,21 @@ type Metrics struct {
 	BayesAccuracy         map[string]float64 `json:"bayes_accuracy,omitempty"`
 	ExpectedBayesAccuracy map[string]float64 `json:"expected_bayes_accuracy,omitempty"`
 
-	TrainableParams int      `json:"trainable_params"`
-	Epochs          int      `json:"epochs"`     // epochs trained
-	BestEpoch       int      `json:"best_epoch"` // epoch whose parameters were kept (early stopping)
-	FinalTrainLoss  float64  `json:"final_train_loss"`
-	FinalValLoss    *float64 `json:"final_val_loss,omitempty"` // nil without a val split
+	TrainableParams int `json:"trainable_params"`
+	// SharedParams is the part of TrainableParams every user shares (for PAL: the maps f and
+	// g_k, the prototypes, a learned logit scale): what stays fixed when a new user is adapted.
+	SharedParams int `json:"shared_params"`
+	// ParamsPerUser is what one more user costs: K mixture weights for PAL, 0 for a model that
+	// ignores who the user is.
+	ParamsPerUser int `json:"params_per_user"`
+	// FrozenParams counts parameters the model relies on but never trained: the frozen
+	// foundation model that made the embeddings, as the spec declares it (embedding_params;
+	// pal only ever sees its outputs), or what the spec declares for an imported score.
+	FrozenParams   int      `json:"frozen_params"`
+	Epochs         int      `json:"epochs"`     // epochs trained
+	BestEpoch      int      `json:"best_epoch"` // epoch whose parameters were kept (early stopping)
+	FinalTrainLoss float64  `json:"final_train_loss"`
+	FinalValLoss   *float64 `json:"final_val_loss,omitempty"` // nil without a val split
 }
 
 // Scorer is what evaluation needs from a fitted model: Margin > 0 predicts that the user
@@ -191,6 +201,9 @@ func (m *Metrics) Columns(fewShotSizes []int) []Column {
 	}
 	cols = append(cols,
 		Column{"trainable_params", float64(m.TrainableParams)},
+		Column{"shared_params", float64(m.SharedParams)},
+		Column{"params_per_user", float64(m.ParamsPerUser)},
+		Column{"frozen_params", float64(m.FrozenParams)},
 		Column{"epochs", float64(m.Epochs)},
 		Column{"best_epoch", float64(m.BestEpoch)},
 		Column{"final_train_loss", m.FinalTrainLoss},

@@ -1,0 +1,21 @@
+// Package download fetches files over HTTP into a cache folder so that a partial or corrupt
+// file is never mistaken for a whole one.
+//
+// A file is written to NAME.part, resumed with an HTTP Range request after a cut connection (or
+// restarted from byte 0 when the server ignores Range), checked against its pinned size and
+// sha256, fsynced and only then renamed to NAME. So a file under its final name is always
+// complete and verified; a NAME.part file is the resume state of an interrupted download and is
+// never read as data. After a checksum mismatch, a size mismatch, an HTTP error such as 404 or a
+// full disk the .part file is deleted; after a network failure or a cancellation it is kept so
+// that running the same fetch again resumes where it stopped.
+//
+// Errors say what failed and what to do: the URL of a 404, both checksums of a mismatch, how many
+// bytes a full disk needed and in which folder, and the command that resumes a network failure
+// (Options.Rerun). Transient failures (a dropped connection, HTTP 429 and 5xx) are retried with
+// exponential backoff.
+//
+// Meter draws a one-line progress display (bytes, files, rate) on a terminal and stays silent in
+// logs. The package knows nothing of data sets: package catalog says which files to fetch, and
+// `pal data fetch` ties the two together. No test of this package touches the network: they run
+// against net/http/httptest servers.
+package download

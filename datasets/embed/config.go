@@ -1,0 +1,65 @@
+package embed
+
+import (
+	"fmt"
+	"path/filepath"
+)
+
+// Config selects and configures a text embedder. It is meant to be embedded in the config
+// struct of a dataset kind that embeds text (its keys then appear in that kind's [dataset]
+// table); see datasets/config.go for the tag conventions.
+type Config struct {
+	Embedder  string `toml:"embedder" help:"text embedder: tfidf-svd (built in, offline; a stand-in for foundation-model features) or openai (an OpenAI-compatible /v1/embeddings endpoint)" enum:"tfidf-svd|openai"`
+	EmbedDim  int    `toml:"embed_dim" help:"output dimension of tfidf-svd (ignored by openai, whose model fixes it)" min:"1" max:"4096"`
+	Endpoint  string `toml:"endpoint" help:"base URL of the embeddings server for embedder = \"openai\", e.g. http://localhost:11434"`
+	Model     string `toml:"embed_model" help:"model name sent to the embeddings server, e.g. bge-m3"`
+	APIKeyEnv string `toml:"api_key_env" help:"environment variable holding the embeddings server's API key (empty: none)"`
+	Batch     int    `toml:"embed_batch" help:"texts per request to the embeddings server" min:"1" max:"100000"`
+}
+
+// DefaultConfig is the offline embedder at 64 dimensions.
+func DefaultConfig() Config {
+	return Config{Embedder: "tfidf-svd", EmbedDim: 64, Batch: 64}
+}
+
+// Check reports settings that cannot work together.
+func (c *Config) Check() error {
+	if c.Embedder == "openai" {
+		if c.Endpoint == "" {
+			return fmt.Errorf("embedder = \"openai\" needs endpoint, the server's base URL (e.g. \"http://localhost:11434\")")
+		}
+		if c.Model == "" {
+			return fmt.Errorf("embedder = \"openai\" needs embed_model, the model the server serves (e.g. \"bge-m3\")")
+		}
+	}
+	return nil
+}
+
+// New returns the embedder c describes, wrapped in an on-disk cache under
+// cacheDir/embeddings when cacheDir is not empty.
+func New(c Config, cacheDir string) (Embedder, error) {
+	if err := c.Check(); err != nil {
+		return nil, err
+	}
+	var e Embedder
+	switch c.Embedder {
+	case "tfidf-svd", "":
+		t, err := NewTFIDFSVD(c.EmbedDim)
+		if err != nil {
+			return nil, err
+		}
+		e = t
+	case "openai":
+		o, err := NewOpenAI(OpenAIOptions{Endpoint: c.Endpoint, Model: c.Model, APIKeyEnv: c.APIKeyEnv, BatchSize: c.Batch})
+		if err != nil {
+			return nil, err
+		}
+		e = o
+	default:
+		return nil, fmt.Errorf("embedder = %q: want tfidf-svd or openai", c.Embedder)
+	}
+	if cacheDir != "" {
+		e = NewCached(e, filepath.Join(cacheDir, "embeddings"))
+	}
+	return e, nil
+}

@@ -1,0 +1,129 @@
+package tldr
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"math"
+
+	"github.com/pal-harness/pal/datasets"
+	"github.com/pal-harness/pal/datasets/embed"
+)
+
+// Group numbers of Data.Users: the length rule each user follows.
+const (
+	GroupMajority = 0 // prefers the longer summary
+	GroupMinority = 1 // prefers the shorter summary
+)
+
+// GroupNames name the groups in reports.
+var GroupNames = []string{"majority (longer)", "minority (shorter)"}
+
+// Build embeds a construction into Data. Items are the distinct summary texts, Prompts the
+// distinct posts (for PAL-B); both are embedded in one call of emb (summaries first, then
+// posts), so an embedder fitted on its input (the offline TF-IDF one) sees one corpus. A pair
+// whose two summaries are the same text gets a second row for the right one (same vector), so
+// that every pair compares two rows. Groups are the length rule of each user (majority,
+// minority); since the labels follow that rule exactly, the Bayes-optimal accuracy is 1 on every
+// split. The fingerprint covers the files, the options, the embedder's name and BuilderVersion.
+func Build(ctx context.Context, c *Construction, emb embed.Embedder) (*datasets.Data, error) {
+	if emb == nil {
+		return nil, fmt.Errorf("reddit-tldr needs a text embedder")
+	}
+	var texts []string
+	row := map[string]int{}
+	twin := map[string]int{}
+	item := func(s string) int {
+		if r, ok := row[s]; ok {
+			return r
+		}
+		row[s] = len(texts)
+		texts = append(texts, s)
+		return len(texts) - 1
+	}
+	type ref struct{ left, right, post int }
+	refs := map[datasets.Split][]ref{}
+	for _, split := range datasets.AllSplits {
+		for _, p := range c.Splits[split] {
+			l := item(p.Left)
+			r := item(p.Right)
+			if l == r {
+				t, ok := twin[p.Right]
+				if !ok {
+					t = len(texts)
+					twin[p.Right] = t
+					texts = append(texts, p.Right)
+				}
+				r = t
+			}
+			refs[split] = append(refs[split], ref{left: l, right: r})
+		}
+	}
+	nItems := len(texts)
+	postRow := map[string]int{}
+	for _, split := range datasets.AllSplits {
+		for i, p := range c.Splits[split] {
+			r, ok := postRow[p.Post]
+			if !ok {
+				r = len(texts) - nItems
+				postRow[p.Post] = r
+				texts = append(texts, p.Post)
+			}
+			refs[split][i].post = r
+		}
+	}
+	if len(texts) == 0 {
+		return nil, fmt.Errorf("reddit-tldr: the construction has no pairs")
+	}
+	vecs, err := emb.Embed(ctx, texts)
+	if err != nil {
+		return nil, fmt.Errorf("reddit-tldr: embedding %d texts with %s: %w", len(texts), emb.Name(), err)
+	}
+	dim := emb.Dim()
+	if dim <= 0 || len(vecs) != len(texts)*dim {
+		return nil, fmt.Errorf("reddit-tldr: embedder %s returned %d values for %d texts of dimension %d", emb.Name(), len(vecs), len(texts), dim)
+	}
+	for i, v := range vecs {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("reddit-tldr: embedder %s gave a non-finite value for text %d", emb.Name(), i/dim)
+		}
+	}
+
+	d := &datasets.Data{
+		Name:      CatalogName,
+		Dim:       dim,
+		Items:     vecs[:nItems*dim],
+		PromptDim: dim,
+		Prompts:   vecs[nItems*dim:],
+		Splits:    map[datasets.Split][]datasets.Pair{},
+		NumGroups: 2, GroupNames: append([]string(nil), GroupNames...),
+		BayesAccuracy:         map[datasets.Split]float64{},
+		ExpectedBayesAccuracy: map[datasets.Split]float64{},
+	}
+	for _, u := range c.Users {
+		g := GroupMajority
+		if u.Minority {
+			g = GroupMinority
+		}
+		d.Users = append(d.Users, datasets.User{ID: u.ID, Seen: u.Seen, Group: g})
+	}
+	for _, split := range datasets.AllSplits {
+		for i, p := range c.Splits[split] {
+			r := refs[split][i]
+			d.Splits[split] = append(d.Splits[split], datasets.Pair{User: p.User, Left: r.left, Right: r.right, Prompt: r.post, LeftPreferred: p.LeftPreferred})
+		}
+		if len(d.Splits[split]) > 0 {
+			d.BayesAccuracy[split] = 1
+			d.ExpectedBayesAccuracy[split] = 1
+		}
+	}
+	h := sha256.New()
+	h.Write(c.sum)
+	fmt.Fprintf(h, "embedder\x00%s\x00%d\n", emb.Name(), dim)
+	d.Fingerprint = hex.EncodeToString(h.Sum(nil))
+	if err := d.Validate(); err != nil {
+		return nil, fmt.Errorf("reddit-tldr: %w", err)
+	}
+	return d, nil
+}
