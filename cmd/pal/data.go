@@ -47,6 +47,8 @@ Commands:
   pal data info NAME|DIR [--cache DIR]        items, users, pairs per split and groups of a
                                               catalog data set (built with default knobs) or a
                                               bring-your-own folder (items.npy + pairs.csv)
+  pal data convert NAME|ZIP OUT [--cache DIR] write a Pick-a-Pic / Pick-a-Filter release as a
+                                              bring-your-own folder (items, prompts, pairs)
 
 The cache folder is --cache DIR, else $PAL_CACHE, else the user cache folder + /pal
 (~/.cache/pal on Linux); each data set lives in a folder of its name there.
@@ -65,6 +67,8 @@ func (d *dataCmd) run(args []string) int {
 		return d.fetch(args[1:])
 	case "info":
 		return d.info(args[1:])
+	case "convert":
+		return d.convert(args[1:])
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(d.stdout, dataUsage)
 		return exitOK

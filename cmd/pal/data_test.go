@@ -221,3 +221,28 @@ func TestFetchPersonaFromLocalMirror(t *testing.T) {
 		t.Fatalf("info: exit %d\n%s\n%s", code, out, errOut)
 	}
 }
+
+// A Pick-a-Pic release converts into a bring-your-own folder that the loader reads back.
+func TestDataConvertPickAPic(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "byo")
+	code, stdout, stderr := runPal(t, "data", "convert", filepath.Join("..", "..", "datasets", "pickapic", "testdata", "numpy.zip"), out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "wrote") {
+		t.Errorf("stdout %q", stdout)
+	}
+	d, err := datasets.LoadFiles(out)
+	if err != nil {
+		t.Fatalf("the converted folder does not load: %v", err)
+	}
+	if d.NumItems() == 0 || d.NumPrompts() == 0 {
+		t.Errorf("converted data has %d items and %d prompts", d.NumItems(), d.NumPrompts())
+	}
+	if code, _, stderr := runPal(t, "data", "convert", "pick-a-filter-0.4", out, "--cache", t.TempDir()); code != 2 || !strings.Contains(stderr, "pal data fetch pick-a-filter-0.4") {
+		t.Errorf("a release not on disk: exit %d, stderr %q", code, stderr)
+	}
+	if code, _, _ := runPal(t, "data", "convert", "anthropic-persona", out); code != 2 {
+		t.Errorf("converting a persona data set: exit %d, want 2", code)
+	}
+}
