@@ -8,16 +8,21 @@ JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)$(shell git diff --quiet HEAD 2>/dev/null || echo +dirty)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+# Matrix multiply: gonum's pure Go by default (same bits at any thread count, what the recorded
+# results use). TAGS=openblas multiplies with OpenBLAS through gonum.org/v1/netlib instead
+# (needs Debian's libopenblas-dev; faster at large sizes, last bits differ: BENCHMARKS.md).
+TAGS    ?=
+GOTAGS  := $(if $(TAGS),-tags $(TAGS),)
 
 # Packages that run work concurrently: their tests also run under the race detector.
 RACE_PKGS := ./sweeps/ ./internal/experiment/ ./cmd/pal/ ./datasets/download/ ./datasets/embed/
 
-.PHONY: all build test vet fmt-check unit race reproduce bench docs clean
+.PHONY: all build test vet fmt-check unit unit-openblas race reproduce bench docs clean
 
 all: build
 
 build:
-	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/pal
+	$(GO) build $(GOTAGS) -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/pal
 
 test: vet fmt-check unit race
 
@@ -29,7 +34,12 @@ fmt-check:
 	if [ -n "$$files" ]; then echo "gofmt would change these files (run gofmt -w):"; echo "$$files"; exit 1; fi
 
 unit:
-	$(GO) test ./...
+	$(GO) test $(GOTAGS) ./...
+
+# The OpenBLAS path's tests (CI runs them when libopenblas-dev is installed).
+unit-openblas:
+	$(GO) vet -tags openblas ./models/ ./bench/...
+	$(GO) test -tags openblas ./models/ ./baselines/ ./internal/... ./cmd/pal/
 
 race:
 	$(GO) test -race $(RACE_PKGS)
@@ -40,8 +50,15 @@ reproduce: build
 docs:
 	$(GO) test ./cmd/pal -run SpecReference -update
 
+# Training-speed benchmarks (BENCHMARKS.md). -short leaves out the batch-4096 steps, epochs
+# and evaluations (about 30 s a step); BENCHFLAGS= runs them too.
+BENCH      ?= .
+BENCHCOUNT ?= 6
+BENCHFLAGS ?= -short
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./models/
+	$(GO) test $(GOTAGS) -run '^$$' -bench '$(BENCH)' $(BENCHFLAGS) -benchmem -count $(BENCHCOUNT) -timeout 3h ./models/ | tee bench.txt
+	@if command -v benchstat >/dev/null 2>&1; then benchstat bench.txt; \
+	else echo "summarise with benchstat: go install golang.org/x/perf/cmd/benchstat@latest && benchstat bench.txt"; fi
 
 clean:
 	rm -rf bin results

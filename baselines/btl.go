@@ -19,6 +19,19 @@ type BTL struct {
 	head *models.MLP // a single linear layer to one output
 
 	rewards []float64 // r of every item, valid after prepareEval
+
+	// Buffers of one batch, reused by the next (see models.Tape).
+	x, dr  models.Matrix
+	ft, ht models.Tape
+}
+
+// resize returns buf reshaped to rows x cols, reusing its storage when it is large enough.
+func resize(buf *models.Matrix, rows, cols int) models.Matrix {
+	if cap(buf.Data) < rows*cols {
+		buf.Data = make([]float64, rows*cols)
+	}
+	*buf = models.Matrix{Rows: rows, Cols: cols, Data: buf.Data[:rows*cols]}
+	return *buf
 }
 
 // NewBTL initialises BTL for d.
@@ -53,19 +66,18 @@ func (b *BTL) Params() []*models.Param {
 // (models.Objective).
 func (b *BTL) BatchLoss(pairs []datasets.Pair, rng *rand.Rand, backward bool) float64 {
 	n := len(pairs)
-	x := models.NewMatrix(2*n, b.ds.Dim)
+	x := resize(&b.x, 2*n, b.ds.Dim)
 	for i, p := range pairs {
 		copy(x.Row(i), b.ds.Item(p.Left))
 		copy(x.Row(n+i), b.ds.Item(p.Right))
 	}
 	h := x
-	var ft *models.Tape
 	if b.f != nil {
-		h, ft = b.f.Forward(x, rng)
+		h = b.f.ForwardTape(&b.ft, x, rng)
 	}
-	r, ht := b.head.Forward(h, rng)
+	r := b.head.ForwardTape(&b.ht, h, rng)
 	var total float64
-	dr := models.NewMatrix(2*n, 1)
+	dr := resize(&b.dr, 2*n, 1)
 	for i, p := range pairs {
 		loss, dm := models.PairLoss("logistic", r.Data[i]-r.Data[n+i], p.LeftPreferred)
 		total += loss
@@ -73,9 +85,11 @@ func (b *BTL) BatchLoss(pairs []datasets.Pair, rng *rand.Rand, backward bool) fl
 		dr.Data[n+i] = -dm / float64(n)
 	}
 	if backward {
-		dh := b.head.Backward(ht, dr)
 		if b.f != nil {
-			b.f.Backward(ft, dh)
+			dh := b.head.BackwardRows(&b.ht, dr, dr.Rows)
+			b.f.BackwardRows(&b.ft, dh, 0) // the items are data: no input gradient
+		} else {
+			b.head.BackwardRows(&b.ht, dr, 0)
 		}
 	}
 	return total / float64(n)

@@ -5,6 +5,9 @@ import (
 	"gonum.org/v1/gonum/blas/blas64"
 )
 
+// dgemm is the matrix multiply of the build (blas_gonum.go or blas_openblas.go).
+var dgemm blas.Float64Level3 = blasImpl
+
 // Matrix is a row-major dense matrix view over a flat slice: the batch layout of every model
 // (one row per pair or item), small enough to pass by value.
 type Matrix struct {
@@ -22,8 +25,9 @@ func (m Matrix) general() blas64.General {
 	return blas64.General{Rows: m.Rows, Cols: m.Cols, Data: m.Data, Stride: m.Cols}
 }
 
-// gemm computes c = alpha*op(a)*op(b) + beta*c with gonum's BLAS, whose pure-Go kernels give
-// the same bits at any GOMAXPROCS (the determinism contract relies on it).
+// gemm computes c = alpha*op(a)*op(b) + beta*c with the BLAS of the build: gonum's pure-Go
+// kernels by default, which give the same bits at any GOMAXPROCS (the determinism contract
+// relies on it), or OpenBLAS with the openblas build tag (blas_openblas.go).
 func gemm(transA, transB bool, alpha float64, a, b Matrix, beta float64, c Matrix) {
 	ta, tb := blas.NoTrans, blas.NoTrans
 	if transA {
@@ -32,5 +36,34 @@ func gemm(transA, transB bool, alpha float64, a, b Matrix, beta float64, c Matri
 	if transB {
 		tb = blas.Trans
 	}
-	blas64.Gemm(ta, tb, alpha, a.general(), b.general(), beta, c.general())
+	A, B, C := a.general(), b.general(), c.general()
+	m, n := C.Rows, C.Cols
+	k := A.Cols
+	if transA {
+		k = A.Rows
+	}
+	dgemm.Dgemm(ta, tb, m, n, k, alpha, A.Data, max(1, A.Stride), B.Data, max(1, B.Stride), beta, C.Data, max(1, C.Stride))
+}
+
+// gonum v0.17's Dgemm (blas/gonum/dgemm.go) cuts C into blocks of gonumBlock x gonumBlock and
+// works on them in parallel when there are at least gonumMinParBlocks of them, else serially.
+// The result does not depend on GOMAXPROCS, but for op(B) = Bᵀ the two paths sum a dot
+// product differently (in pieces of gonumBlock terms in parallel, in one piece serially), so
+// a product over some of the rows of A can differ in the last bits from the same rows of the
+// product over all of them when the two row counts fall on different sides of the threshold.
+// sameGemmPath tells whether they do not.
+const (
+	gonumBlock        = 64
+	gonumMinParBlocks = 4
+)
+
+func gemmParallel(m, n int) bool {
+	blocks := func(x int) int { return (x + gonumBlock - 1) / gonumBlock }
+	return blocks(m)*blocks(n) >= gonumMinParBlocks
+}
+
+// sameGemmPath reports whether an m x n product with inner dimension k sums every element in
+// the same order as the (mSub x n) product over a subset of its rows.
+func sameGemmPath(m, mSub, n, k int) bool {
+	return k <= gonumBlock || gemmParallel(m, n) == gemmParallel(mSub, n)
 }

@@ -27,26 +27,23 @@ func newLinear(name, group string, in, out int, rng *rand.Rand) *linear {
 
 func (l *linear) weight() Matrix { return Matrix{l.in, l.out, l.w.Value} }
 
-func (l *linear) forward(x Matrix) Matrix {
-	y := NewMatrix(x.Rows, l.out)
+// forwardInto writes x*W + b into y (x.Rows x out): the bias in every row, then one GEMM that
+// adds x*W to it.
+func (l *linear) forwardInto(x, y Matrix) {
 	for i := 0; i < y.Rows; i++ {
 		copy(y.Row(i), l.b.Value)
 	}
 	gemm(false, false, 1, x, l.weight(), 1, y)
-	return y
 }
 
-// backward accumulates dW = x^T dy and db = sum of dy's rows, and returns dx = dy W^T.
-func (l *linear) backward(x, dy Matrix) Matrix {
+// backwardParams accumulates dW = x^T dy and db = sum of dy's rows.
+func (l *linear) backwardParams(x, dy Matrix) {
 	gemm(true, false, 1, x, dy, 1, Matrix{l.in, l.out, l.w.Grad})
 	for i := 0; i < dy.Rows; i++ {
 		for j, g := range dy.Row(i) {
 			l.b.Grad[j] += g
 		}
 	}
-	dx := NewMatrix(dy.Rows, l.in)
-	gemm(false, true, 1, dy, l.weight(), 0, dx)
-	return dx
 }
 
 // MLP is the authors' "mlpL": Layers blocks of Linear -> Dropout -> activation, then a final
@@ -83,29 +80,73 @@ func (m *MLP) Params() []*Param {
 	return ps
 }
 
-// Tape keeps what backward needs from one forward call.
+// Tape keeps what backward needs from one forward call, and the buffers of both passes. A
+// Tape given to ForwardTape again is reused: its buffers grow to the largest batch seen and
+// are then recycled, so the steady state of training allocates nothing. What a pass returns
+// is a view into the tape, valid until the tape's next pass.
 type Tape struct {
+	x      Matrix      // the input of the MLP
 	inputs []Matrix    // input of each linear layer
-	pre    []Matrix    // dropped-out pre-activation of each hidden block
+	pre    []Matrix    // dropped-out pre-activation of each hidden block, and the final output
+	act    []Matrix    // activation of each hidden block
 	masks  [][]float64 // dropout multipliers (0 or 1/(1-p)); nil when dropout is off
+	grads  []Matrix    // backward buffers: the input gradient of each layer
+	mbuf   [][]float64 // storage behind masks
+}
+
+// resize returns buf reshaped to rows x cols, reusing its storage when it is large enough.
+// The contents are not cleared.
+func resize(buf *Matrix, rows, cols int) Matrix {
+	n := rows * cols
+	if cap(buf.Data) < n {
+		buf.Data = make([]float64, n)
+	}
+	*buf = Matrix{rows, cols, buf.Data[:n]}
+	return *buf
+}
+
+func (t *Tape) ensure(layers int) {
+	if len(t.inputs) != layers {
+		t.inputs = make([]Matrix, layers)
+		t.pre = make([]Matrix, layers)
+		t.act = make([]Matrix, layers)
+		t.masks = make([][]float64, layers)
+		t.grads = make([]Matrix, layers)
+		t.mbuf = make([][]float64, layers)
+	}
 }
 
 // Forward maps the rows of x. Dropout is applied only when rng is non-nil (training mode).
+// Every call allocates its own tape and output, so concurrent calls are safe.
 func (m *MLP) Forward(x Matrix, rng *rand.Rand) (Matrix, *Tape) {
 	t := &Tape{}
+	return m.ForwardTape(t, x, rng), t
+}
+
+// ForwardTape is Forward that records into, and takes its buffers from, t (see Tape). x must
+// stay unchanged until the matching backward pass.
+func (m *MLP) ForwardTape(t *Tape, x Matrix, rng *rand.Rand) Matrix {
+	n := len(m.layers)
+	t.ensure(n)
+	t.x = x
 	h := x
 	for i, l := range m.layers {
-		t.inputs = append(t.inputs, h)
-		z := l.forward(h)
-		if i == len(m.layers)-1 {
+		t.inputs[i] = h
+		z := resize(&t.pre[i], x.Rows, l.out)
+		l.forwardInto(h, z)
+		if i == n-1 {
 			h = z
 			break
 		}
-		var mask []float64
+		t.masks[i] = nil
 		if rng != nil && m.cfg.Dropout > 0 {
-			mask = make([]float64, len(z.Data))
+			if cap(t.mbuf[i]) < len(z.Data) {
+				t.mbuf[i] = make([]float64, len(z.Data))
+			}
+			mask := t.mbuf[i][:len(z.Data)]
 			keep := 1 / (1 - m.cfg.Dropout)
 			for j := range mask {
+				mask[j] = 0
 				if rng.Float64() >= m.cfg.Dropout {
 					mask[j] = keep
 				}
@@ -113,12 +154,17 @@ func (m *MLP) Forward(x Matrix, rng *rand.Rand) (Matrix, *Tape) {
 			for j := range z.Data {
 				z.Data[j] *= mask[j]
 			}
+			t.masks[i] = mask
 		}
-		t.pre = append(t.pre, z)
-		t.masks = append(t.masks, mask)
-		a := NewMatrix(z.Rows, z.Cols)
-		for j, v := range z.Data {
-			a.Data[j] = activate(m.cfg.Activation, v)
+		a := resize(&t.act[i], z.Rows, z.Cols)
+		if m.cfg.Activation == "relu" {
+			for j, v := range z.Data {
+				a.Data[j] = max(0, v)
+			}
+		} else {
+			for j, v := range z.Data {
+				a.Data[j] = activate(m.cfg.Activation, v)
+			}
 		}
 		h = a
 	}
@@ -127,31 +173,64 @@ func (m *MLP) Forward(x Matrix, rng *rand.Rand) (Matrix, *Tape) {
 			h.Data[j] += x.Data[j]
 		}
 	}
-	return h, t
+	return h
 }
 
 // Backward accumulates parameter gradients for the forward call recorded in t and returns the
 // gradient with respect to its input.
-func (m *MLP) Backward(t *Tape, dout Matrix) Matrix {
+func (m *MLP) Backward(t *Tape, dout Matrix) Matrix { return m.BackwardRows(t, dout, dout.Rows) }
+
+// BackwardRows is Backward that computes the input gradient only for the last rows rows of
+// the input (0: none, when the input is data, not a parameter), skipping that part of the
+// first layer's matrix product. Each row of an input gradient depends only on the same row of
+// the output gradient, so the rows computed are bit for bit those Backward gives. The result
+// is a view into t (valid until t's next pass).
+func (m *MLP) BackwardRows(t *Tape, dout Matrix, rows int) Matrix {
 	d := dout
 	for i := len(m.layers) - 1; i >= 0; i-- {
 		if i < len(m.layers)-1 {
+			// d is the input gradient of layer i+1, a buffer of t: scale it in place.
 			z, mask := t.pre[i], t.masks[i]
-			dz := NewMatrix(d.Rows, d.Cols)
-			for j, v := range z.Data {
-				g := d.Data[j] * activateGrad(m.cfg.Activation, v)
-				if mask != nil {
-					g *= mask[j]
+			switch {
+			case m.cfg.Activation == "relu" && mask == nil:
+				for j, v := range z.Data {
+					if !(v > 0) {
+						d.Data[j] *= 0 // as d*activateGrad: keeps the sign of zero and NaN
+					}
 				}
-				dz.Data[j] = g
+			default:
+				for j, v := range z.Data {
+					g := d.Data[j] * activateGrad(m.cfg.Activation, v)
+					if mask != nil {
+						g *= mask[j]
+					}
+					d.Data[j] = g
+				}
 			}
-			d = dz
 		}
-		d = m.layers[i].backward(t.inputs[i], d)
+		l := m.layers[i]
+		l.backwardParams(t.inputs[i], d)
+		if i == 0 && rows < d.Rows {
+			if rows == 0 {
+				return Matrix{}
+			}
+			if sameGemmPath(d.Rows, rows, l.in, l.out) {
+				d = Matrix{rows, d.Cols, d.Data[(d.Rows-rows)*d.Cols:]}
+			} else { // the full product, so the bits stay those of Backward
+				dx := resize(&t.grads[i], d.Rows, l.in)
+				gemm(false, true, 1, d, l.weight(), 0, dx)
+				d = Matrix{rows, dx.Cols, dx.Data[(dx.Rows-rows)*dx.Cols:]}
+				break
+			}
+		}
+		dx := resize(&t.grads[i], d.Rows, l.in)
+		gemm(false, true, 1, d, l.weight(), 0, dx)
+		d = dx
 	}
 	if m.cfg.Residual {
+		off := (dout.Rows - rows) * dout.Cols
 		for j := range d.Data {
-			d.Data[j] += dout.Data[j]
+			d.Data[j] += dout.Data[off+j]
 		}
 	}
 	return d

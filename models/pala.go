@@ -36,6 +36,15 @@ type PALA struct {
 	protoCache *Matrix
 	// Evaluation mode: ideal point of every user, valid after prepareEval.
 	idealCache *Matrix
+
+	work palaWork
+}
+
+// palaWork holds the buffers of one batch, reused by the next (see Tape): after the first
+// batch of the largest size a training step allocates nothing.
+type palaWork struct {
+	wb, z, in, gOut, L, R, U, gU, gW Matrix
+	tape                             Tape
 }
 
 // NewPALA initialises PAL-A for d: prototypes rows N(0, I) normalised to unit norm (as the
@@ -96,7 +105,9 @@ func (m *PALA) pDim() int { return len(m.P.Value) / m.cfg.K }
 func (m *PALA) batch(pairs []datasets.Pair, rng *rand.Rand, backward, eval bool) float64 {
 	B, K, D := len(pairs), m.cfg.K, m.ds.Dim
 	P := Matrix{K, m.pDim(), m.P.Value}
-	wb := m.mixWeights(pairs, eval)
+	w := &m.work
+	wb := resize(&w.wb, B, K)
+	m.mixWeightsInto(pairs, eval, wb)
 	mode := m.cfg.IdealPoint
 	fPw := mode == "f(Pw)"
 	cached := m.itemCache != nil
@@ -105,23 +116,23 @@ func (m *PALA) batch(pairs []datasets.Pair, rng *rand.Rand, backward, eval bool)
 	var in Matrix
 	var z Matrix // B x D mixed prototypes, for f(Pw)
 	if fPw {
-		z = NewMatrix(B, D)
+		z = resize(&w.z, B, D)
 		gemm(false, false, 1, wb, P, 0, z)
 	}
+	extra := 0 // rows of in after the 2B items: the rows whose input gradient reaches P
 	switch {
 	case cached && fPw:
 		in = z
 	case cached:
 		// f(P)w and Pw with everything shared frozen: no pass through f at all.
 	default:
-		extra := 0
 		switch mode {
 		case "f(Pw)":
 			extra = B
 		case "f(P)w":
 			extra = K
 		}
-		in = NewMatrix(2*B+extra, D)
+		in = resize(&w.in, 2*B+extra, D)
 		for i, p := range pairs {
 			copy(in.Row(i), m.ds.Item(p.Left))
 			copy(in.Row(B+i), m.ds.Item(p.Right))
@@ -134,16 +145,16 @@ func (m *PALA) batch(pairs []datasets.Pair, rng *rand.Rand, backward, eval bool)
 		}
 	}
 	var out Matrix
-	var tape *Tape
 	if in.Rows > 0 {
-		out, tape = m.f.Forward(in, rng)
+		out = m.f.ForwardTape(&w.tape, in, rng)
 	}
 	dOut := m.f.Out
-	gOut := NewMatrix(out.Rows, out.Cols) // gradient w.r.t. f's outputs
+	gOut := resize(&w.gOut, out.Rows, out.Cols) // gradient w.r.t. f's outputs
+	clear(gOut.Data)
 
 	var L, R, gL, gR Matrix // B x d mapped items and their gradients (none when cached)
 	if cached {
-		L, R = NewMatrix(B, dOut), NewMatrix(B, dOut)
+		L, R = resize(&w.L, B, dOut), resize(&w.R, B, dOut)
 		for i, p := range pairs {
 			copy(L.Row(i), m.itemCache.Row(p.Left))
 			copy(R.Row(i), m.itemCache.Row(p.Right))
@@ -159,17 +170,19 @@ func (m *PALA) batch(pairs []datasets.Pair, rng *rand.Rand, backward, eval bool)
 		U, gU = out, gOut
 	case fPw:
 		U, gU = Matrix{B, dOut, out.Data[2*B*dOut:]}, Matrix{B, dOut, gOut.Data[2*B*dOut:]}
-	case mode == "f(P)w":
-		if cached {
-			F = *m.protoCache
-		} else {
-			F = Matrix{K, dOut, out.Data[2*B*dOut:]}
+	default:
+		if mode == "f(P)w" {
+			if cached {
+				F = *m.protoCache
+			} else {
+				F = Matrix{K, dOut, out.Data[2*B*dOut:]}
+			}
+		} else { // Pw
+			F = P
 		}
-		U, gU = NewMatrix(B, dOut), NewMatrix(B, dOut)
+		U, gU = resize(&w.U, B, dOut), resize(&w.gU, B, dOut)
+		clear(gU.Data)
 		gemm(false, false, 1, wb, F, 0, U)
-	default: // Pw
-		U, gU = NewMatrix(B, dOut), NewMatrix(B, dOut)
-		gemm(false, false, 1, wb, P, 0, U)
 	}
 
 	total := m.head.loss(pairs, L, R, U, m.importance, eval, backward, gL, gR, gU)
@@ -177,11 +190,11 @@ func (m *PALA) batch(pairs []datasets.Pair, rng *rand.Rand, backward, eval bool)
 		return total
 	}
 
-	gW := NewMatrix(B, K) // gradient w.r.t. the softmax weights of each pair
+	gW := resize(&w.gW, B, K) // gradient w.r.t. the softmax weights of each pair (set by a GEMM with beta 0)
 	switch mode {
 	case "f(Pw)":
-		gIn := m.f.Backward(tape, gOut)
-		gz := Matrix{B, D, gIn.Data[len(gIn.Data)-B*D:]}
+		// Only the z rows of f's input need an input gradient (the items are data).
+		gz := m.f.BackwardRows(&w.tape, gOut, B)
 		gemm(true, false, 1, wb, gz, 1, Matrix{K, D, m.P.Grad}) // dP += Wb^T dZ
 		gemm(false, true, 1, gz, P, 0, gW)                      // dWb = dZ P^T
 	case "f(P)w":
@@ -189,8 +202,8 @@ func (m *PALA) batch(pairs []datasets.Pair, rng *rand.Rand, backward, eval bool)
 		if !cached {
 			gF := Matrix{K, dOut, gOut.Data[2*B*dOut:]}
 			gemm(true, false, 1, wb, gU, 1, gF) // dF = Wb^T dU
-			gIn := m.f.Backward(tape, gOut)
-			for j, v := range gIn.Data[2*B*D:] {
+			gIn := m.f.BackwardRows(&w.tape, gOut, K)
+			for j, v := range gIn.Data {
 				m.P.Grad[j] += v
 			}
 		}
@@ -198,7 +211,7 @@ func (m *PALA) batch(pairs []datasets.Pair, rng *rand.Rand, backward, eval bool)
 		gemm(false, true, 1, gU, P, 0, gW) // dWb = dU P^T
 		if !cached {
 			gemm(true, false, 1, wb, gU, 1, Matrix{K, dOut, m.P.Grad}) // dP += Wb^T dU
-			m.f.Backward(tape, gOut)
+			m.f.BackwardRows(&w.tape, gOut, 0)
 		}
 	}
 	m.softmaxBackward(pairs, wb, gW)

@@ -31,6 +31,16 @@ type PALB struct {
 	promptCache *Matrix
 	// evalW holds every user's evaluation weights (users x K), valid after prepareEval.
 	evalW *Matrix
+
+	work palbWork
+}
+
+// palbWork holds the buffers of one batch, reused by the next (see Tape).
+type palbWork struct {
+	wb, in, gOut, L, R, C, U, gU, gW, gG Matrix
+	G, cachedG                           []Matrix
+	fTape                                Tape
+	gTapes                               []Tape
 }
 
 // NewPALB initialises PAL-B for d, which must carry prompt embeddings: f, then g_0 .. g_{K-1}
@@ -103,75 +113,79 @@ func (m *PALB) BatchLoss(pairs []datasets.Pair, rng *rand.Rand, backward bool) f
 // the caches set (few-shot) nothing shared is recomputed or differentiated.
 func (m *PALB) batch(pairs []datasets.Pair, rng *rand.Rand, backward, eval bool) float64 {
 	B, K, D, d := len(pairs), m.cfg.K, m.ds.Dim, m.f.Out
-	wb := m.mixWeights(pairs, eval)
+	w := &m.work
+	wb := resize(&w.wb, B, K)
+	m.mixWeightsInto(pairs, eval, wb)
 	cached := m.itemCache != nil
+	if len(w.G) != K {
+		w.G, w.cachedG, w.gTapes = make([]Matrix, K), make([]Matrix, K), make([]Tape, K)
+	}
 
 	var L, R, gL, gR, gOut Matrix
-	var fTape *Tape
 	if cached {
-		L, R = NewMatrix(B, d), NewMatrix(B, d)
+		L, R = resize(&w.L, B, d), resize(&w.R, B, d)
 		for i, p := range pairs {
 			copy(L.Row(i), m.itemCache.Row(p.Left))
 			copy(R.Row(i), m.itemCache.Row(p.Right))
 		}
 	} else {
-		in := NewMatrix(2*B, D)
+		in := resize(&w.in, 2*B, D)
 		for i, p := range pairs {
 			copy(in.Row(i), m.ds.Item(p.Left))
 			copy(in.Row(B+i), m.ds.Item(p.Right))
 		}
-		var out Matrix
-		out, fTape = m.f.Forward(in, rng)
-		gOut = NewMatrix(2*B, d)
+		out := m.f.ForwardTape(&w.fTape, in, rng)
+		gOut = resize(&w.gOut, 2*B, d)
+		clear(gOut.Data)
 		L, R = Matrix{B, d, out.Data[:B*d]}, Matrix{B, d, out.Data[B*d:]}
 		gL, gR = Matrix{B, d, gOut.Data[:B*d]}, Matrix{B, d, gOut.Data[B*d:]}
 	}
 
-	G := make([]Matrix, K) // g_k(c) of each pair's prompt, B x d
-	gTapes := make([]*Tape, K)
+	G := w.G // g_k(c) of each pair's prompt, B x d
 	if cached {
 		for k := range G {
-			G[k] = NewMatrix(B, d)
+			G[k] = resize(&w.cachedG[k], B, d)
 			for i, p := range pairs {
 				copy(G[k].Row(i), m.promptCache.Row(p.Prompt)[k*d:(k+1)*d])
 			}
 		}
 	} else {
-		C := NewMatrix(B, m.ds.PromptDim)
+		C := resize(&w.C, B, m.ds.PromptDim)
 		for i, p := range pairs {
 			copy(C.Row(i), m.ds.Prompt(p.Prompt))
 		}
 		for k, g := range m.g {
-			G[k], gTapes[k] = g.Forward(C, rng)
+			G[k] = g.ForwardTape(&w.gTapes[k], C, rng)
 		}
 	}
-	U := NewMatrix(B, d)
+	U := resize(&w.U, B, d)
 	for i := range pairs {
 		mixRows(wb.Row(i), func(k int) []float64 { return G[k].Row(i) }, U.Row(i))
 	}
-	gU := NewMatrix(B, d)
+	gU := resize(&w.gU, B, d)
+	clear(gU.Data)
 	total := m.head.loss(pairs, L, R, U, m.importance, eval, backward, gL, gR, gU)
 	if !backward {
 		return total
 	}
 
 	// u_i = sum_k w_ik G_k[i]: dG_k[i] = w_ik dU[i], dw_ik = <dU[i], G_k[i]>.
-	gW := NewMatrix(B, K)
+	gW := resize(&w.gW, B, K)
 	for k := range G {
-		gG := NewMatrix(B, d)
+		gG := resize(&w.gG, B, d)
 		for i := range pairs {
-			w, gu, gg := wb.Row(i)[k], gU.Row(i), gG.Row(i)
+			wk, gu, gg := wb.Row(i)[k], gU.Row(i), gG.Row(i)
 			for j := range gu {
-				gg[j] = w * gu[j]
+				gg[j] = wk * gu[j]
 			}
 			gW.Row(i)[k] = dot(gu, G[k].Row(i))
 		}
 		if !cached {
-			m.g[k].Backward(gTapes[k], gG)
+			m.g[k].BackwardRows(&w.gTapes[k], gG, 0) // the prompts are data: no input gradient
 		}
 	}
 	if !cached {
-		m.f.Backward(fTape, gOut)
+		m.f.BackwardRows(&w.fTape, gOut, 0)
 	}
 	m.softmaxBackward(pairs, wb, gW)
 	return total

@@ -79,10 +79,15 @@ func (t *userTable) weightsInto(u int, eval bool, out []float64) {
 // mixWeights returns the B x K matrix of each pair's user's weights.
 func (t *userTable) mixWeights(pairs []datasets.Pair, eval bool) Matrix {
 	wb := NewMatrix(len(pairs), t.k)
+	t.mixWeightsInto(pairs, eval, wb)
+	return wb
+}
+
+// mixWeightsInto writes each pair's user's weights into the rows of wb (len(pairs) x K).
+func (t *userTable) mixWeightsInto(pairs []datasets.Pair, eval bool, wb Matrix) {
 	for i, p := range pairs {
 		t.weightsInto(p.User, eval, wb.Row(i))
 	}
-	return wb
 }
 
 // softmaxBackward accumulates into W's gradient the softmax backward of gW (B x K, the gradient

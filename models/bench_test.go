@@ -1,0 +1,164 @@
+package models_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/pal-harness/pal/datasets"
+	"github.com/pal-harness/pal/internal/benchkit"
+	"github.com/pal-harness/pal/models"
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+	"gonum.org/v1/gonum/blas/blas64"
+)
+
+// The training-speed benchmarks of issue 5 (see BENCHMARKS.md for how to run and compare them
+// with benchstat). Each reports pairs/s and GFLOP/s, counted as benchkit.Flops says: 2*m*n*k
+// per matrix product of the forward pass, and 3x that for a training step (the backward pass
+// computes a weight gradient and an input gradient per product).
+
+var benchCases = []struct {
+	size  string
+	batch int
+}{
+	{"small", 256},
+	{"large", 256},
+	{"large", 4096},
+}
+
+func benchSetup(b *testing.B, kind, size string, batch, pairs int) (*benchkit.Model, *datasets.Data) {
+	b.Helper()
+	if testing.Short() && batch >= 4096 {
+		b.Skip("batch 4096 takes about 30 s a step; run without -short")
+	}
+	s := benchkit.Sizes[size]
+	items := 10000
+	d := benchkit.RandomData(s, items, 1000, pairs, 1)
+	m, err := benchkit.New(kind, s, d, 2)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return m, d
+}
+
+func report(b *testing.B, pairs int, flopsPerPair float64) {
+	sec := b.Elapsed().Seconds()
+	if sec == 0 {
+		return
+	}
+	n := float64(pairs) * float64(b.N)
+	b.ReportMetric(n/sec, "pairs/s")
+	b.ReportMetric(n*flopsPerPair/sec/1e9, "GFLOP/s")
+}
+
+// BenchmarkStep times one training step: zero the gradients, forward and backward over one
+// mini-batch, one AdamW update.
+func BenchmarkStep(b *testing.B) {
+	for _, kind := range []string{"pal-a", "pal-b"} {
+		for _, c := range benchCases {
+			b.Run(fmt.Sprintf("%s/%s/batch=%d", kind, c.size, c.batch), func(b *testing.B) {
+				m, d := benchSetup(b, kind, c.size, c.batch, 4*c.batch)
+				pairs := d.Splits[datasets.Train]
+				rng := models.NewRand(3, 0)
+				m.Step(pairs[:c.batch], rng) // warm-up: workspaces reach their steady size
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					s := (i % 4) * c.batch
+					m.Step(pairs[s:s+c.batch], rng)
+				}
+				report(b, c.batch, m.TrainFlopsPerPair)
+			})
+		}
+	}
+}
+
+// BenchmarkEpoch times one epoch of models.Train (shuffle, every mini-batch step) over 16
+// batches of pairs, without validation.
+func BenchmarkEpoch(b *testing.B) {
+	for _, kind := range []string{"pal-a", "pal-b"} {
+		for _, c := range benchCases {
+			b.Run(fmt.Sprintf("%s/%s/batch=%d", kind, c.size, c.batch), func(b *testing.B) {
+				n := 16 * c.batch
+				if c.size == "large" && c.batch == 4096 {
+					n = 2 * c.batch // one epoch of 16 large batches takes minutes
+				}
+				m, d := benchSetup(b, kind, c.size, c.batch, n)
+				tc := models.TrainConfig{Epochs: 1, BatchSize: c.batch}
+				rng := models.NewRand(3, 0)
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					if _, err := models.Train(context.Background(), m.Obj, m.Opt, d.Splits[datasets.Train], nil, tc, rng); err != nil {
+						b.Fatal(err)
+					}
+				}
+				report(b, n, m.TrainFlopsPerPair)
+			})
+		}
+	}
+}
+
+// BenchmarkEval times the evaluation loss (models.EvalLoss: forward only, no dropout) over
+// 4 batches of pairs.
+func BenchmarkEval(b *testing.B) {
+	for _, kind := range []string{"pal-a", "pal-b"} {
+		for _, c := range benchCases {
+			b.Run(fmt.Sprintf("%s/%s/batch=%d", kind, c.size, c.batch), func(b *testing.B) {
+				n := 4 * c.batch
+				m, d := benchSetup(b, kind, c.size, c.batch, n)
+				pairs := d.Splits[datasets.Train]
+				models.EvalLoss(m.Obj, pairs)
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					models.EvalLoss(m.Obj, pairs)
+				}
+				report(b, n, m.EvalFlopsPerPair)
+			})
+		}
+	}
+}
+
+// BenchmarkGEMM measures the machine's matrix-multiply rate with gonum's pure-Go BLAS in
+// float64 (what training uses) and float32, at the shapes of the two sizes' forward products
+// (rows x inner by inner x cols): the reference for "% of the matrix-multiply rate".
+func BenchmarkGEMM(b *testing.B) {
+	shapes := []struct{ m, k, n int }{{768, 64, 64}, {4096, 1024, 1024}}
+	for _, s := range shapes {
+		flops := 2 * float64(s.m) * float64(s.k) * float64(s.n)
+		b.Run(fmt.Sprintf("float64/%dx%dx%d", s.m, s.k, s.n), func(b *testing.B) {
+			a := blas64.General{Rows: s.m, Cols: s.k, Stride: s.k, Data: make([]float64, s.m*s.k)}
+			w := blas64.General{Rows: s.k, Cols: s.n, Stride: s.n, Data: make([]float64, s.k*s.n)}
+			c := blas64.General{Rows: s.m, Cols: s.n, Stride: s.n, Data: make([]float64, s.m*s.n)}
+			for i := range a.Data {
+				a.Data[i] = float64(i%7) - 3
+			}
+			for i := range w.Data {
+				w.Data[i] = float64(i%5) - 2
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, a, w, 0, c)
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+		b.Run(fmt.Sprintf("float32/%dx%dx%d", s.m, s.k, s.n), func(b *testing.B) {
+			a := blas32.General{Rows: s.m, Cols: s.k, Stride: s.k, Data: make([]float32, s.m*s.k)}
+			w := blas32.General{Rows: s.k, Cols: s.n, Stride: s.n, Data: make([]float32, s.k*s.n)}
+			c := blas32.General{Rows: s.m, Cols: s.n, Stride: s.n, Data: make([]float32, s.m*s.n)}
+			for i := range a.Data {
+				a.Data[i] = float32(i%7) - 3
+			}
+			for i := range w.Data {
+				w.Data[i] = float32(i%5) - 2
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, a, w, 0, c)
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
