@@ -626,36 +626,25 @@ func convertValue(raw any, f *fieldInfo) (any, string) {
 	}
 	switch f.Kind {
 	case kindIntList:
-		out := make([]int, 0, len(items))
-		for i, it := range items {
-			v, msg := convertScalar(it, f, kindInt)
-			if msg != "" {
-				return nil, listMsg(len(items), i, msg)
-			}
-			out = append(out, v.(int))
-		}
-		return out, ""
+		return convertList[int](items, f, kindInt)
 	case kindFloatList:
-		out := make([]float64, 0, len(items))
-		for i, it := range items {
-			v, msg := convertScalar(it, f, kindFloat)
-			if msg != "" {
-				return nil, listMsg(len(items), i, msg)
-			}
-			out = append(out, v.(float64))
-		}
-		return out, ""
+		return convertList[float64](items, f, kindFloat)
 	default:
-		out := make([]string, 0, len(items))
-		for i, it := range items {
-			v, msg := convertScalar(it, f, kindString)
-			if msg != "" {
-				return nil, listMsg(len(items), i, msg)
-			}
-			out = append(out, v.(string))
-		}
-		return out, ""
+		return convertList[string](items, f, kindString)
 	}
+}
+
+// convertList checks every element of a list-valued key as a scalar of kind elem.
+func convertList[T any](items []any, f *fieldInfo, elem fieldKind) (any, string) {
+	out := make([]T, 0, len(items))
+	for i, it := range items {
+		v, msg := convertScalar(it, f, elem)
+		if msg != "" {
+			return nil, listMsg(len(items), i, msg)
+		}
+		out = append(out, v.(T))
+	}
+	return out, ""
 }
 
 // convertDefault checks a struct's default value as if a spec had given it.
