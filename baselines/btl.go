@@ -45,7 +45,7 @@ func NewBTL(cfg *BTLConfig, d *datasets.Data, rng *rand.Rand) (*BTL, error) {
 		}
 		b.f, in = f, f.Out
 	}
-	head, err := models.NewMLP("head", "mlp", in, models.MLPConfig{Layers: 0, Width: 1, Activation: "relu"}, rng)
+	head, err := models.NewMLP("head", "mlp", in, models.MLPConfig{Layers: 0, Width: 1, Activation: "relu", Precision: cfg.Precision}, rng)
 	if err != nil {
 		return nil, err
 	}

@@ -21,8 +21,8 @@ func TestBTLGradients(t *testing.T) {
 		pairs = append(pairs, datasets.Pair{Left: j, Right: (j + 3) % 10, Prompt: -1, LeftPreferred: j%3 == 0})
 	}
 	for _, cfg := range []BTLConfig{
-		{Map: "linear"},
-		{Map: "mlp", MLPConfig: models.MLPConfig{Layers: 2, Width: 4, Activation: "gelu"}},
+		{Map: "linear", MLPConfig: models.MLPConfig{Precision: models.Float64}},
+		{Map: "mlp", MLPConfig: models.MLPConfig{Layers: 2, Width: 4, Activation: "gelu", Precision: models.Float64}},
 	} {
 		b, err := NewBTL(&cfg, d, rng)
 		if err != nil {

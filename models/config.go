@@ -14,6 +14,7 @@ type MLPConfig struct {
 	Activation string  `toml:"activation" help:"hidden activation" enum:"relu|gelu"`
 	Residual   bool    `toml:"residual" help:"output = input + MLP(input); needs width == input dimension"`
 	Dropout    float64 `toml:"dropout" help:"dropout probability in hidden blocks" min:"0" lt:"1"`
+	Precision  string  `toml:"precision" help:"arithmetic of the MLP's forward and backward passes: float32 (about twice as fast; parameters and optimiser stay float64) or float64 (the last bits; gradient checks)" enum:"float32|float64"`
 }
 
 // HeadConfig is how a pair is scored from the mapped items f(x), f(x') and the user's ideal
@@ -78,7 +79,7 @@ func DefaultPALA() *PALAConfig {
 	return &PALAConfig{
 		K: 2, IdealPoint: "f(Pw)",
 		HeadConfig: defaultHead("dist", "hinge"),
-		MLPConfig:  MLPConfig{Layers: 1, Width: 16, Activation: "relu"},
+		MLPConfig:  MLPConfig{Layers: 1, Width: 16, Activation: "relu", Precision: Float32},
 		LR:         1e-4, WeightDecay: 0.01, LRUser: 5e-3, Tau: 1,
 	}
 }
@@ -108,7 +109,7 @@ func DefaultPALB() *PALBConfig {
 	return &PALBConfig{
 		K:          2,
 		HeadConfig: defaultHead("angle", "cross_entropy"),
-		MLPConfig:  MLPConfig{Layers: 1, Width: 16, Activation: "relu"},
+		MLPConfig:  MLPConfig{Layers: 1, Width: 16, Activation: "relu", Precision: Float32},
 		LR:         1e-4, WeightDecay: 0.01, LRUser: 5e-3, Tau: 1,
 	}
 }

@@ -59,11 +59,11 @@ func randMatrix(rng *rand.Rand, r, c int) Matrix {
 
 func TestMLPGradients(t *testing.T) {
 	cases := []MLPConfig{
-		{Layers: 0, Width: 4, Activation: "relu"},
-		{Layers: 1, Width: 4, Activation: "relu"},
-		{Layers: 2, Width: 5, Activation: "gelu"},
-		{Layers: 2, Width: 3, Activation: "gelu", Residual: true},
-		{Layers: 1, Width: 6, Activation: "relu", Dropout: 0.3},
+		{Layers: 0, Width: 4, Activation: "relu", Precision: Float64},
+		{Layers: 1, Width: 4, Activation: "relu", Precision: Float64},
+		{Layers: 2, Width: 5, Activation: "gelu", Precision: Float64},
+		{Layers: 2, Width: 3, Activation: "gelu", Residual: true, Precision: Float64},
+		{Layers: 1, Width: 6, Activation: "relu", Dropout: 0.3, Precision: Float64},
 	}
 	for _, cfg := range cases {
 		name := fmt.Sprintf("%+v", cfg)
@@ -131,8 +131,8 @@ func TestPALAGradients(t *testing.T) {
 	for _, ideal := range []string{"f(Pw)", "f(P)w"} {
 		for _, loss := range []string{"hinge", "logistic"} {
 			for _, mlp := range []MLPConfig{
-				{Layers: 1, Width: 5, Activation: "gelu"},
-				{Layers: 2, Width: 4, Activation: "relu", Residual: true, Dropout: 0.2},
+				{Layers: 1, Width: 5, Activation: "gelu", Precision: Float64},
+				{Layers: 2, Width: 4, Activation: "relu", Residual: true, Dropout: 0.2, Precision: Float64},
 			} {
 				for _, tau := range []float64{1, 0.5} {
 					name := fmt.Sprintf("%s/%s/%+v/tau=%g", ideal, loss, mlp, tau)

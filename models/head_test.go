@@ -54,8 +54,8 @@ func (v variant) String() string {
 
 func variants() []variant {
 	return []variant{
-		{tau: 1, mlp: MLPConfig{Layers: 1, Width: 5, Activation: "gelu"}},
-		{weighting: true, bound: true, tau: 0.5, mlp: MLPConfig{Layers: 2, Width: 4, Activation: "relu", Residual: true, Dropout: 0.2}},
+		{tau: 1, mlp: MLPConfig{Layers: 1, Width: 5, Activation: "gelu", Precision: Float64}},
+		{weighting: true, bound: true, tau: 0.5, mlp: MLPConfig{Layers: 2, Width: 4, Activation: "relu", Residual: true, Dropout: 0.2, Precision: Float64}},
 	}
 }
 
@@ -160,7 +160,7 @@ func TestLogitScaleClamp(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 9))
 	d := tinyPromptData(rng, 3, 2)
 	cfg := DefaultPALB()
-	cfg.MLPConfig = MLPConfig{Layers: 0, Width: 3, Activation: "relu"}
+	cfg.MLPConfig = MLPConfig{Layers: 0, Width: 3, Activation: "relu", Precision: Float64}
 	m, err := NewPALB(cfg, d, rng)
 	if err != nil {
 		t.Fatal(err)
@@ -184,7 +184,7 @@ func TestLogitScaleClamp(t *testing.T) {
 func TestPartitionAtEvaluation(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2, 2))
 	d := tinyData(rng, 3)
-	cfg := &PALAConfig{K: 3, IdealPoint: "f(P)w", HeadConfig: HeadConfig{Score: "dist", Loss: "hinge", Partition: true}, MLPConfig: MLPConfig{Width: 3, Activation: "relu"}, Tau: 1}
+	cfg := &PALAConfig{K: 3, IdealPoint: "f(P)w", HeadConfig: HeadConfig{Score: "dist", Loss: "hinge", Partition: true}, MLPConfig: MLPConfig{Width: 3, Activation: "relu", Precision: Float64}, Tau: 1}
 	m, err := NewPALA(cfg, d, rng)
 	if err != nil {
 		t.Fatal(err)

@@ -25,26 +25,15 @@ func newLinear(name, group string, in, out int, rng *rand.Rand) *linear {
 	return l
 }
 
-func (l *linear) weight() Matrix { return Matrix{l.in, l.out, l.w.Value} }
-
-// forwardInto writes x*W + b into y (x.Rows x out): the bias in every row, then one GEMM that
-// adds x*W to it.
-func (l *linear) forwardInto(x, y Matrix) {
-	for i := 0; i < y.Rows; i++ {
-		copy(y.Row(i), l.b.Value)
-	}
-	gemm(false, false, 1, x, l.weight(), 1, y)
-}
-
-// backwardParams accumulates dW = x^T dy and db = sum of dy's rows.
-func (l *linear) backwardParams(x, dy Matrix) {
-	gemm(true, false, 1, x, dy, 1, Matrix{l.in, l.out, l.w.Grad})
-	for i := 0; i < dy.Rows; i++ {
-		for j, g := range dy.Row(i) {
-			l.b.Grad[j] += g
-		}
-	}
-}
+// Precisions of an MLP's arithmetic (MLPConfig.Precision). Parameters, their gradients and the
+// optimiser stay float64 in both; float32 runs the matrix products and activations of the
+// forward and backward passes in single precision, as PyTorch trains by default, which is
+// about twice the GEMM rate and half the memory traffic. float64 is for gradient checks and for
+// runs that want the last bits.
+const (
+	Float32 = "float32"
+	Float64 = "float64"
+)
 
 // MLP is the authors' "mlpL": Layers blocks of Linear -> Dropout -> activation, then a final
 // Linear, optionally with a residual connection around the whole stack.
@@ -52,9 +41,11 @@ type MLP struct {
 	cfg     MLPConfig
 	In, Out int
 	layers  []*linear
+	single  bool // float32 arithmetic
 }
 
-// NewMLP builds an MLP from in to cfg.Width dimensions; its parameters join group.
+// NewMLP builds an MLP from in to cfg.Width dimensions; its parameters join group. An empty
+// cfg.Precision means float32.
 func NewMLP(name, group string, in int, cfg MLPConfig, rng *rand.Rand) (*MLP, error) {
 	if cfg.Residual && in != cfg.Width {
 		return nil, fmt.Errorf("residual = true needs width == input dimension (width %d, input %d): set width = %d or residual = false", cfg.Width, in, in)
@@ -62,7 +53,14 @@ func NewMLP(name, group string, in int, cfg MLPConfig, rng *rand.Rand) (*MLP, er
 	if cfg.Activation != "relu" && cfg.Activation != "gelu" {
 		return nil, fmt.Errorf("activation %q: want relu or gelu", cfg.Activation)
 	}
-	m := &MLP{cfg: cfg, In: in, Out: cfg.Width}
+	switch cfg.Precision {
+	case "":
+		cfg.Precision = Float32
+	case Float32, Float64:
+	default:
+		return nil, fmt.Errorf("precision %q: want %q or %q", cfg.Precision, Float32, Float64)
+	}
+	m := &MLP{cfg: cfg, In: in, Out: cfg.Width, single: cfg.Precision == Float32}
 	d := in
 	for i := 0; i <= cfg.Layers; i++ {
 		m.layers = append(m.layers, newLinear(fmt.Sprintf("%s.%d", name, i), group, d, cfg.Width, rng))
@@ -70,6 +68,9 @@ func NewMLP(name, group string, in int, cfg MLPConfig, rng *rand.Rand) (*MLP, er
 	}
 	return m, nil
 }
+
+// Precision is the MLP's arithmetic, Float32 or Float64.
+func (m *MLP) Precision() string { return m.cfg.Precision }
 
 // Params lists the MLP's parameters.
 func (m *MLP) Params() []*Param {
@@ -84,35 +85,90 @@ func (m *MLP) Params() []*Param {
 // Tape given to ForwardTape again is reused: its buffers grow to the largest batch seen and
 // are then recycled, so the steady state of training allocates nothing. What a pass returns
 // is a view into the tape, valid until the tape's next pass.
+//
+// The MLP's interface is float64 whatever its precision; a float32 MLP rounds its input once,
+// works in float32 (with float32 copies of its weights, taken at every forward pass, so a tape
+// never sees a half-updated parameter and concurrent tapes share nothing), and widens what it
+// returns.
 type Tape struct {
-	x      Matrix      // the input of the MLP
-	inputs []Matrix    // input of each linear layer
-	pre    []Matrix    // dropped-out pre-activation of each hidden block, and the final output
-	act    []Matrix    // activation of each hidden block
-	masks  [][]float64 // dropout multipliers (0 or 1/(1-p)); nil when dropout is off
-	grads  []Matrix    // backward buffers: the input gradient of each layer
-	mbuf   [][]float64 // storage behind masks
+	t64 tape[float64]
+	t32 tape[float32]
+	// float32 MLPs only: the rounded input and output gradient, and the widened results.
+	x32, dout32 dense[float32]
+	out, din    Matrix
 }
 
-// resize returns buf reshaped to rows x cols, reusing its storage when it is large enough.
+// float is the element type of an MLP's arithmetic.
+type float interface{ float32 | float64 }
+
+// dense is Matrix over either precision (dense[float64] converts to and from Matrix).
+type dense[T float] struct {
+	Rows, Cols int
+	Data       []T
+}
+
+func (m dense[T]) row(i int) []T { return m.Data[i*m.Cols : (i+1)*m.Cols] }
+
+// resizeT returns buf reshaped to rows x cols, reusing its storage when it is large enough.
 // The contents are not cleared.
-func resize(buf *Matrix, rows, cols int) Matrix {
+func resizeT[T float](buf *dense[T], rows, cols int) dense[T] {
 	n := rows * cols
 	if cap(buf.Data) < n {
-		buf.Data = make([]float64, n)
+		buf.Data = make([]T, n)
 	}
-	*buf = Matrix{rows, cols, buf.Data[:n]}
+	*buf = dense[T]{rows, cols, buf.Data[:n]}
 	return *buf
 }
 
-func (t *Tape) ensure(layers int) {
+// resize is resizeT for a float64 Matrix.
+func resize(buf *Matrix, rows, cols int) Matrix {
+	d := dense[float64](*buf)
+	r := resizeT(&d, rows, cols)
+	*buf = Matrix(d)
+	return Matrix(r)
+}
+
+// tape is Tape in one precision.
+type tape[T float] struct {
+	x      dense[T]   // the input of the MLP
+	inputs []dense[T] // input of each linear layer
+	pre    []dense[T] // dropped-out pre-activation of each hidden block, and the final output
+	act    []dense[T] // activation of each hidden block
+	masks  [][]T      // dropout multipliers (0 or 1/(1-p)); nil when dropout is off
+	grads  []dense[T] // backward buffers: the input gradient of each layer
+	mbuf   [][]T      // storage behind masks
+	w, b   [][]T      // the weights and biases the pass used (float32: copies; float64: the Values)
+	dw     []dense[T] // float32 only: a layer's weight gradient before it is added to Grad
+}
+
+func (t *tape[T]) ensure(layers int) {
 	if len(t.inputs) != layers {
-		t.inputs = make([]Matrix, layers)
-		t.pre = make([]Matrix, layers)
-		t.act = make([]Matrix, layers)
-		t.masks = make([][]float64, layers)
-		t.grads = make([]Matrix, layers)
-		t.mbuf = make([][]float64, layers)
+		t.inputs = make([]dense[T], layers)
+		t.pre = make([]dense[T], layers)
+		t.act = make([]dense[T], layers)
+		t.masks = make([][]T, layers)
+		t.grads = make([]dense[T], layers)
+		t.mbuf = make([][]T, layers)
+		t.w = make([][]T, layers)
+		t.b = make([][]T, layers)
+		t.dw = make([]dense[T], layers)
+	}
+}
+
+// loadParams points (float64) or copies (float32) the layers' current parameters into t.
+func (t *tape[T]) loadParams(m *MLP) {
+	for i, l := range m.layers {
+		switch w := any(&t.w[i]).(type) {
+		case *[]float64:
+			*w, *any(&t.b[i]).(*[]float64) = l.w.Value, l.b.Value
+		case *[]float32:
+			b := any(&t.b[i]).(*[]float32)
+			if len(*w) != len(l.w.Value) {
+				*w, *b = make([]float32, len(l.w.Value)), make([]float32, len(l.b.Value))
+			}
+			narrow(*w, l.w.Value)
+			narrow(*b, l.b.Value)
+		}
 	}
 }
 
@@ -126,14 +182,30 @@ func (m *MLP) Forward(x Matrix, rng *rand.Rand) (Matrix, *Tape) {
 // ForwardTape is Forward that records into, and takes its buffers from, t (see Tape). x must
 // stay unchanged until the matching backward pass.
 func (m *MLP) ForwardTape(t *Tape, x Matrix, rng *rand.Rand) Matrix {
+	if !m.single {
+		return Matrix(forward(m, &t.t64, dense[float64](x), rng))
+	}
+	x32 := resizeT(&t.x32, x.Rows, x.Cols)
+	narrow(x32.Data, x.Data)
+	y := forward(m, &t.t32, x32, rng)
+	out := resize(&t.out, y.Rows, y.Cols)
+	widen(out.Data, y.Data)
+	return out
+}
+
+func forward[T float](m *MLP, t *tape[T], x dense[T], rng *rand.Rand) dense[T] {
 	n := len(m.layers)
 	t.ensure(n)
+	t.loadParams(m)
 	t.x = x
 	h := x
 	for i, l := range m.layers {
 		t.inputs[i] = h
-		z := resize(&t.pre[i], x.Rows, l.out)
-		l.forwardInto(h, z)
+		z := resizeT(&t.pre[i], x.Rows, l.out)
+		for r := 0; r < z.Rows; r++ { // the bias in every row, then one GEMM adds x*W
+			copy(z.row(r), t.b[i])
+		}
+		gemmT(false, false, h, dense[T]{l.in, l.out, t.w[i]}, 1, z)
 		if i == n-1 {
 			h = z
 			break
@@ -141,10 +213,10 @@ func (m *MLP) ForwardTape(t *Tape, x Matrix, rng *rand.Rand) Matrix {
 		t.masks[i] = nil
 		if rng != nil && m.cfg.Dropout > 0 {
 			if cap(t.mbuf[i]) < len(z.Data) {
-				t.mbuf[i] = make([]float64, len(z.Data))
+				t.mbuf[i] = make([]T, len(z.Data))
 			}
 			mask := t.mbuf[i][:len(z.Data)]
-			keep := 1 / (1 - m.cfg.Dropout)
+			keep := T(1 / (1 - m.cfg.Dropout))
 			for j := range mask {
 				mask[j] = 0
 				if rng.Float64() >= m.cfg.Dropout {
@@ -156,14 +228,14 @@ func (m *MLP) ForwardTape(t *Tape, x Matrix, rng *rand.Rand) Matrix {
 			}
 			t.masks[i] = mask
 		}
-		a := resize(&t.act[i], z.Rows, z.Cols)
+		a := resizeT(&t.act[i], z.Rows, z.Cols)
 		if m.cfg.Activation == "relu" {
 			for j, v := range z.Data {
 				a.Data[j] = max(0, v)
 			}
 		} else {
 			for j, v := range z.Data {
-				a.Data[j] = activate(m.cfg.Activation, v)
+				a.Data[j] = T(activate(m.cfg.Activation, float64(v)))
 			}
 		}
 		h = a
@@ -186,6 +258,21 @@ func (m *MLP) Backward(t *Tape, dout Matrix) Matrix { return m.BackwardRows(t, d
 // the output gradient, so the rows computed are bit for bit those Backward gives. The result
 // is a view into t (valid until t's next pass).
 func (m *MLP) BackwardRows(t *Tape, dout Matrix, rows int) Matrix {
+	if !m.single {
+		return Matrix(backward(m, &t.t64, dense[float64](dout), rows))
+	}
+	d32 := resizeT(&t.dout32, dout.Rows, dout.Cols)
+	narrow(d32.Data, dout.Data)
+	dx := backward(m, &t.t32, d32, rows)
+	if dx.Rows == 0 {
+		return Matrix{}
+	}
+	din := resize(&t.din, dx.Rows, dx.Cols)
+	widen(din.Data, dx.Data)
+	return din
+}
+
+func backward[T float](m *MLP, t *tape[T], dout dense[T], rows int) dense[T] {
 	d := dout
 	for i := len(m.layers) - 1; i >= 0; i-- {
 		if i < len(m.layers)-1 {
@@ -200,7 +287,7 @@ func (m *MLP) BackwardRows(t *Tape, dout Matrix, rows int) Matrix {
 				}
 			default:
 				for j, v := range z.Data {
-					g := d.Data[j] * activateGrad(m.cfg.Activation, v)
+					g := d.Data[j] * T(activateGrad(m.cfg.Activation, float64(v)))
 					if mask != nil {
 						g *= mask[j]
 					}
@@ -209,22 +296,23 @@ func (m *MLP) BackwardRows(t *Tape, dout Matrix, rows int) Matrix {
 			}
 		}
 		l := m.layers[i]
-		l.backwardParams(t.inputs[i], d)
+		t.weightGrad(i, l, d)
+		W := dense[T]{l.in, l.out, t.w[i]}
 		if i == 0 && rows < d.Rows {
 			if rows == 0 {
-				return Matrix{}
+				return dense[T]{}
 			}
-			if sameGemmPath(d.Rows, rows, l.in, l.out) {
-				d = Matrix{rows, d.Cols, d.Data[(d.Rows-rows)*d.Cols:]}
+			if rowSubsetExact[T](d.Rows, rows, l.in, l.out) {
+				d = dense[T]{rows, d.Cols, d.Data[(d.Rows-rows)*d.Cols:]}
 			} else { // the full product, so the bits stay those of Backward
-				dx := resize(&t.grads[i], d.Rows, l.in)
-				gemm(false, true, 1, d, l.weight(), 0, dx)
-				d = Matrix{rows, dx.Cols, dx.Data[(dx.Rows-rows)*dx.Cols:]}
+				dx := resizeT(&t.grads[i], d.Rows, l.in)
+				gemmT(false, true, d, W, 0, dx)
+				d = dense[T]{rows, dx.Cols, dx.Data[(dx.Rows-rows)*dx.Cols:]}
 				break
 			}
 		}
-		dx := resize(&t.grads[i], d.Rows, l.in)
-		gemm(false, true, 1, d, l.weight(), 0, dx)
+		dx := resizeT(&t.grads[i], d.Rows, l.in)
+		gemmT(false, true, d, W, 0, dx)
 		d = dx
 	}
 	if m.cfg.Residual {
@@ -234,6 +322,55 @@ func (m *MLP) BackwardRows(t *Tape, dout Matrix, rows int) Matrix {
 		}
 	}
 	return d
+}
+
+// weightGrad accumulates layer i's dW = x^T dy and db = the sum of dy's rows into the float64
+// gradients: directly for float64, through a float32 product for float32.
+func (t *tape[T]) weightGrad(i int, l *linear, dy dense[T]) {
+	x := t.inputs[i]
+	if g, ok := any(&t.dw[i]).(*dense[float64]); ok {
+		*g = dense[float64]{l.in, l.out, l.w.Grad} // accumulate in place
+		gemmT(true, false, x, dy, 1, t.dw[i])
+	} else {
+		dw := resizeT(&t.dw[i], l.in, l.out)
+		gemmT(true, false, x, dy, 0, dw)
+		for j, v := range dw.Data {
+			l.w.Grad[j] += float64(v)
+		}
+	}
+	for r := 0; r < dy.Rows; r++ {
+		for j, g := range dy.row(r) {
+			l.b.Grad[j] += float64(g)
+		}
+	}
+}
+
+// gemmT computes c = op(a)*op(b) + beta*c (alpha 1): gemm for float64 (the build's BLAS), the
+// sgemm package for float32.
+func gemmT[T float](transA, transB bool, a, b dense[T], beta T, c dense[T]) {
+	switch cd := any(c.Data).(type) {
+	case []float64:
+		gemm(transA, transB, 1, Matrix(any(a).(dense[float64])), Matrix(any(b).(dense[float64])), float64(beta), Matrix{c.Rows, c.Cols, cd})
+	case []float32:
+		k := a.Cols
+		if transA {
+			k = a.Rows
+		}
+		sgemmFunc(transA, transB, c.Rows, c.Cols, k, 1, any(a.Data).([]float32), max(1, a.Cols),
+			any(b.Data).([]float32), max(1, b.Cols), float32(beta), cd, max(1, c.Cols))
+	}
+}
+
+// rowSubsetExact reports whether an m x n product with inner dimension k computes each row of
+// its result as the (mSub x n) product over a subset of its rows does: always for the sgemm
+// package, whose every element is summed in one order whatever the shape, and for gonum's
+// float64 GEMM when sameGemmPath says so.
+func rowSubsetExact[T float](m, mSub, n, k int) bool {
+	var z T
+	if _, ok := any(z).(float32); ok {
+		return sgemmRowSubsetExact
+	}
+	return sameGemmPath(m, mSub, n, k)
 }
 
 func activate(kind string, x float64) float64 {
