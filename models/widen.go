@@ -1,0 +1,18 @@
+package models
+
+// widen copies the float32 values of src into dst as float64 (exactly: every float32 is a
+// float64). It is how a mini-batch gathers its item and prompt rows from the float32 storage
+// of datasets.Data. dst must be at least as long as src.
+func widen(dst []float64, src []float32) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] = float64(v)
+	}
+}
+
+// widenMatrix returns a new rows x cols float64 matrix holding the float32 values of src.
+func widenMatrix(rows, cols int, src []float32) Matrix {
+	m := NewMatrix(rows, cols)
+	widen(m.Data, src)
+	return m
+}
