@@ -17,7 +17,7 @@ GOTAGS  := $(if $(TAGS),-tags $(TAGS),)
 # Packages that run work concurrently: their tests also run under the race detector.
 RACE_PKGS := ./sweeps/ ./internal/experiment/ ./cmd/pal/ ./datasets/download/ ./datasets/embed/
 
-.PHONY: all build test vet fmt-check unit unit-openblas race reproduce bench docs clean
+.PHONY: all build test vet fmt-check unit unit-openblas race reproduce bench bench-scale docs clean
 
 all: build
 
@@ -59,6 +59,22 @@ bench:
 	$(GO) test $(GOTAGS) -run '^$$' -bench '$(BENCH)' $(BENCHFLAGS) -benchmem -count $(BENCHCOUNT) -timeout 3h ./models/ | tee bench.txt
 	@if command -v benchstat >/dev/null 2>&1; then benchstat bench.txt; \
 	else echo "summarise with benchstat: go install golang.org/x/perf/cmd/benchstat@latest && benchstat bench.txt"; fi
+
+# Memory-scale benchmark of issue 5 (bench/scale, BENCHMARKS.md): a Pick-a-Pic-sized synthetic
+# folder (items.npy alone is SCALE_ITEMS x SCALE_DIM x 4 bytes: 4 GB by default) written once to
+# SCALE_DIR, then one epoch in a fresh process that prints epoch time and peak RSS as JSON.
+SCALE_DIR   ?= /tmp/pal-scale
+SCALE_ITEMS ?= 1000000
+SCALE_DIM   ?= 1024
+SCALE_PAIRS ?= 1000000
+SCALE_USERS ?= 5000
+SCALE_SEED  ?= 1
+SCALE_TRAIN ?= -model pal-a -epochs 1 -batch 4096 -width 64 -layers 1 -k 2
+bench-scale:
+	$(GO) build $(GOTAGS) -o bin/pal-scale ./bench/scale
+	@if [ -f $(SCALE_DIR)/items.npy ] && [ -f $(SCALE_DIR)/pairs.csv ]; then echo "using $(SCALE_DIR) (delete it to regenerate)"; \
+	else ./bin/pal-scale gen -dir $(SCALE_DIR) -items $(SCALE_ITEMS) -dim $(SCALE_DIM) -pairs $(SCALE_PAIRS) -users $(SCALE_USERS) -seed $(SCALE_SEED); fi
+	./bin/pal-scale train -dir $(SCALE_DIR) $(SCALE_TRAIN)
 
 clean:
 	rm -rf bin results

@@ -68,8 +68,8 @@ func (b *BTL) BatchLoss(pairs []datasets.Pair, rng *rand.Rand, backward bool) fl
 	n := len(pairs)
 	x := resize(&b.x, 2*n, b.ds.Dim)
 	for i, p := range pairs {
-		copy(x.Row(i), b.ds.Item(p.Left))
-		copy(x.Row(n+i), b.ds.Item(p.Right))
+		widen(x.Row(i), b.ds.Item(p.Left))
+		widen(x.Row(n+i), b.ds.Item(p.Right))
 	}
 	h := x
 	if b.f != nil {
@@ -100,9 +100,11 @@ func (b *BTL) prepareEval() {
 	const chunk = 4096
 	n := b.ds.NumItems()
 	b.rewards = make([]float64, n)
+	buf := make([]float64, min(chunk, n)*b.ds.Dim)
 	for s := 0; s < n; s += chunk {
 		e := min(s+chunk, n)
-		h := models.Matrix{Rows: e - s, Cols: b.ds.Dim, Data: b.ds.Items[s*b.ds.Dim : e*b.ds.Dim]}
+		h := models.Matrix{Rows: e - s, Cols: b.ds.Dim, Data: buf[:(e-s)*b.ds.Dim]}
+		widen(h.Data, b.ds.Items[s*b.ds.Dim:e*b.ds.Dim])
 		if b.f != nil {
 			h, _ = b.f.Forward(h, nil)
 		}
@@ -148,4 +150,12 @@ func FitBTL(ctx context.Context, d *datasets.Data, cfg *BTLConfig, tc *models.Tr
 	models.FillTraining(&out, tr, models.CountParams(b.Params()))
 	out.SharedParams, out.FrozenParams = out.TrainableParams, cfg.EmbeddingParams
 	return out, nil
+}
+
+// widen copies float32 item values into a float64 batch row (exactly).
+func widen(dst []float64, src []float32) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] = float64(v)
+	}
 }

@@ -12,9 +12,9 @@ import (
 
 func TestBTLGradients(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 1))
-	d := &datasets.Data{Name: "tiny", Dim: 3, Items: make([]float64, 30), Users: []datasets.User{{ID: "a", Seen: true, Group: -1}}}
+	d := &datasets.Data{Name: "tiny", Dim: 3, Items: make([]float32, 30), Users: []datasets.User{{ID: "a", Seen: true, Group: -1}}}
 	for i := range d.Items {
-		d.Items[i] = rng.NormFloat64()
+		d.Items[i] = float32(rng.NormFloat64())
 	}
 	var pairs []datasets.Pair
 	for j := 0; j < 8; j++ {

@@ -52,13 +52,22 @@ type User struct {
 }
 
 // Data is a preference data set: item embeddings stored once, users, and pairs per split.
+//
+// Embeddings are stored as float32, once, and pairs refer to them by row index: a
+// Pick-a-Pic-sized set (1,000,000 items of dimension 1024) is 4 GB as float32 and would be
+// 8 GB as float64. Models widen the rows they need to float64 when they gather a mini-batch.
 type Data struct {
 	Name  string
 	Dim   int       // item embedding dimension D
-	Items []float64 // row-major, NumItems() x Dim
+	Items []float32 // row-major, NumItems() x Dim; may be a read-only memory mapping (ItemsMapped)
 
 	PromptDim int       // 0 when there are no prompts
-	Prompts   []float64 // row-major, len/PromptDim x PromptDim
+	Prompts   []float32 // row-major, len/PromptDim x PromptDim
+
+	// ItemsMapped is informational: true when Items is a read-only memory mapping of
+	// items.npy (LoadFiles of a little-endian float32 file), whose elements must not be
+	// written (the process would crash with a fault).
+	ItemsMapped bool
 
 	Users  []User
 	Splits map[Split][]Pair
@@ -93,7 +102,7 @@ func (d *Data) NumItems() int {
 }
 
 // Item returns row i of the item embeddings (a view, not a copy).
-func (d *Data) Item(i int) []float64 { return d.Items[i*d.Dim : (i+1)*d.Dim] }
+func (d *Data) Item(i int) []float32 { return d.Items[i*d.Dim : (i+1)*d.Dim] }
 
 // NumPrompts is the number of prompt rows.
 func (d *Data) NumPrompts() int {
@@ -104,7 +113,7 @@ func (d *Data) NumPrompts() int {
 }
 
 // Prompt returns row i of the prompt embeddings (a view).
-func (d *Data) Prompt(i int) []float64 { return d.Prompts[i*d.PromptDim : (i+1)*d.PromptDim] }
+func (d *Data) Prompt(i int) []float32 { return d.Prompts[i*d.PromptDim : (i+1)*d.PromptDim] }
 
 // SeenUsers and UnseenUsers return the indices of users by kind, in index order.
 func (d *Data) SeenUsers() []int   { return d.usersWhere(true) }
@@ -145,7 +154,7 @@ func (d *Data) Validate() error {
 		return fmt.Errorf("data %q: %d item values is not a multiple of dimension %d", d.Name, len(d.Items), d.Dim)
 	}
 	for i, v := range d.Items {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
+		if x := float64(v); math.IsNaN(x) || math.IsInf(x, 0) {
 			return fmt.Errorf("data %q: item %d has a non-finite value %v", d.Name, i/d.Dim, v)
 		}
 	}
@@ -179,12 +188,23 @@ func seenWord(seen bool) string {
 }
 
 // ReadMatrixNPY reads a 2-D float32 or float64 .npy array in C order (as items.npy and
-// prompts.npy are read) and returns it as row-major float64 values. Errors name the file and
-// the fix.
+// prompts.npy are read) and returns it as row-major float64 values, exactly as stored (a
+// float32 file widened, a float64 file as is). Errors name the file and the fix.
 func ReadMatrixNPY(path string) (rows, cols int, data []float64, err error) {
-	m, err := readMatrixNPY(path)
+	m, err := readMatrixNPY(path, false)
 	if err != nil {
 		return 0, 0, nil, err
 	}
-	return m.rows, m.cols, m.data, nil
+	return m.rows, m.cols, m.float64s(), nil
+}
+
+// Float32s returns v rounded to float32, the precision Data stores embeddings in: how a
+// producer that computes in float64 (an embedder, a generator) fills Data.Items and
+// Data.Prompts.
+func Float32s(v []float64) []float32 {
+	out := make([]float32, len(v))
+	for i, x := range v {
+		out[i] = float32(x)
+	}
+	return out
 }

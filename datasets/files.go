@@ -28,6 +28,9 @@ const (
 // starts producing different Data from the same files (as a change of the pair order would).
 const FilesLoaderVersion = 1
 
+// mapItemsFile lets LoadFiles memory-map items.npy; tests turn it off to compare with reading.
+var mapItemsFile = true
+
 // The columns of pairs.csv and users.csv.
 var (
 	pairsRequired = []string{"user", "left", "right", "label", "split"}
@@ -37,14 +40,21 @@ var (
 
 // LoadFiles reads a bring-your-own folder in the interchange format:
 //
-//   - items.npy: a 2-D float32 or float64 array in C order, one row per item (N x D).
+//   - items.npy: a 2-D float32 or float64 array in C order, one row per item (N x D). Data
+//     stores embeddings as float32: a float64 file is rounded to float32 on loading (a value
+//     beyond float32's range is an error). A little-endian float32 file is memory-mapped
+//     read-only where the system allows (Linux, macOS) and Data.Items is a view of the
+//     mapping (Data.ItemsMapped): the embeddings are never copied, so a data set larger than
+//     memory still loads and the kernel keeps the pages in use. The mapping lives as long as
+//     the process: the file must not be modified while it is loaded.
 //   - pairs.csv: a header naming the columns user, left, right, label and split, in any order,
 //     and optionally prompt; one line per comparison. left and right are row indices into
 //     items.npy (0-based) and must differ; label is 1 when the user preferred left and 0 when
 //     they preferred right; split is one of train, val, test (seen users) or unseen_train,
 //     unseen_val, unseen_test (unseen users). A user may appear in seen or in unseen splits,
 //     not both.
-//   - prompts.npy with a prompt column (row indices into prompts.npy), both or neither.
+//   - prompts.npy with a prompt column (row indices into prompts.npy), both or neither; float32
+//     or float64 like items.npy (read into memory and stored as float32).
 //   - users.csv (optional): columns user and group; group labels are any strings, numbered
 //     0, 1, ... in order of first appearance (Data.GroupNames keeps the labels). Users of
 //     pairs.csv missing from users.csv get group -1; extra users in users.csv are ignored.
@@ -62,7 +72,7 @@ var (
 //	pairs.csv line 17: column "left": 1200 is out of range: items.npy has 1000 rows (0..999)
 //
 // The file name in the message is the path under dir.
-func LoadFiles(dir string) (*Data, error) {
+func LoadFiles(dir string) (_ *Data, err error) {
 	path := func(name string) string { return filepath.Join(dir, name) }
 	if st, err := os.Stat(dir); err != nil {
 		return nil, fmt.Errorf("data folder %s: %w", dir, err)
@@ -79,15 +89,20 @@ func LoadFiles(dir string) (*Data, error) {
 				path(req), ItemsFile, PairsFile)
 		}
 	}
-	items, err := readMatrixNPY(path(ItemsFile))
+	items, err := readMatrixNPY(path(ItemsFile), mapItemsFile)
 	if err != nil {
 		return nil, prefixDir(dir, err)
 	}
+	defer func() {
+		if err != nil {
+			items.discard() // a failed load keeps no mapping
+		}
+	}()
 	var prompts *matrixNPY
 	if ok, err := fileExists(path(PromptsFile)); err != nil {
 		return nil, err
 	} else if ok {
-		if prompts, err = readMatrixNPY(path(PromptsFile)); err != nil {
+		if prompts, err = readMatrixNPY(path(PromptsFile), false); err != nil {
 			return nil, prefixDir(dir, err)
 		}
 	}
@@ -117,9 +132,15 @@ func LoadFiles(dir string) (*Data, error) {
 		abs = dir
 	}
 	d.Name = filepath.Base(abs)
-	d.Dim, d.Items = items.cols, items.data
+	d.Dim, d.ItemsMapped = items.cols, items.mapped
+	if d.Items, err = items.float32s(ItemsFile); err != nil {
+		return nil, prefixDir(dir, err)
+	}
 	if prompts != nil {
-		d.PromptDim, d.Prompts = prompts.cols, prompts.data
+		d.PromptDim = prompts.cols
+		if d.Prompts, err = prompts.float32s(PromptsFile); err != nil {
+			return nil, prefixDir(dir, err)
+		}
 	}
 	for i := range d.Users {
 		d.Users[i].Group = -1
@@ -135,6 +156,13 @@ func LoadFiles(dir string) (*Data, error) {
 
 	h := sha256.New()
 	fmt.Fprintf(h, "bring-your-own v%d\n", FilesLoaderVersion)
+	if items.f64 != nil || (prompts != nil && prompts.f64 != nil) {
+		// Since embeddings are stored as float32, a float64 file gives other Data than it did
+		// (its values rounded): mark it, so results made on the float64 values keep their own
+		// fingerprint. float32 files give the Data they always gave, and their fingerprint and
+		// pair order are unchanged.
+		fmt.Fprintf(h, "float64 rounded to float32\n")
+	}
 	for _, f := range []struct {
 		name string
 		raw  []byte
@@ -145,6 +173,7 @@ func LoadFiles(dir string) (*Data, error) {
 		fmt.Fprintf(h, "%s\x00%d\x00", f.name, len(f.raw))
 		h.Write(f.raw)
 	}
+	items.release() // unmaps the file when Items was decoded into memory instead
 	sum := h.Sum(nil)
 	d.Fingerprint = hex.EncodeToString(sum)
 	seed := binary.LittleEndian.Uint64(sum)
@@ -418,8 +447,9 @@ func parsePairs(name string, raw []byte, items, prompts *matrixNPY) (*Data, erro
 	return d, nil
 }
 
-// WriteFiles writes d to dir in the interchange format LoadFiles reads: items.npy (float64),
-// pairs.csv (grouped by user, in user order), prompts.npy and a prompt column
+// WriteFiles writes d to dir in the interchange format LoadFiles reads: items.npy (float32, as
+// Data stores it; the header padded so LoadFiles can map it),
+// pairs.csv (grouped by user, in user order), prompts.npy (float32) and a prompt column
 // when d has prompts, and users.csv when ground-truth groups are known (users sorted by group,
 // so group numbers survive a round trip whenever every group has a user; users with group -1
 // are left out). It is how synthetic data is exported for other tools.

@@ -144,8 +144,8 @@ func TestFilesRoundTrip(t *testing.T) {
 
 func TestFilesRoundTripPrompts(t *testing.T) {
 	d := &Data{
-		Name: "handmade", Dim: 2, Items: []float64{0, 1, 2, 3, 4, 5},
-		PromptDim: 3, Prompts: []float64{1, 2, 3, 4, 5, 6},
+		Name: "handmade", Dim: 2, Items: []float32{0, 1, 2, 3, 4, 5},
+		PromptDim: 3, Prompts: []float32{1, 2, 3, 4, 5, 6.1},
 		Users: []User{{ID: "ann", Seen: true, Group: -1}, {ID: "bob", Seen: false, Group: -1}},
 		Splits: map[Split][]Pair{
 			Train:      {{User: 0, Left: 0, Right: 1, Prompt: 1, LeftPreferred: true}, {User: 0, Left: 2, Right: 1, Prompt: 0}},
@@ -190,7 +190,7 @@ func TestFilesRoundTripPrompts(t *testing.T) {
 
 func TestWriteFilesErrors(t *testing.T) {
 	base := func() *Data {
-		return &Data{Dim: 1, Items: []float64{0, 1}, Users: []User{{ID: "a", Seen: true, Group: -1}, {ID: "b", Seen: true, Group: -1}},
+		return &Data{Dim: 1, Items: []float32{0, 1}, Users: []User{{ID: "a", Seen: true, Group: -1}, {ID: "b", Seen: true, Group: -1}},
 			Splits: map[Split][]Pair{Train: {{User: 0, Left: 0, Right: 1, Prompt: -1}, {User: 1, Left: 1, Right: 0, Prompt: -1}}}}
 	}
 	cases := []struct {
@@ -226,8 +226,8 @@ func TestLoadFloat32AndBigEndian(t *testing.T) {
 	}
 	for i, row := range rows {
 		for j, v := range row {
-			if got.Item(i)[j] != float64(v) {
-				t.Errorf("item %d[%d] = %v, want float64(float32 %v)", i, j, got.Item(i)[j], v)
+			if got.Item(i)[j] != v {
+				t.Errorf("item %d[%d] = %v, want the stored float32 %v", i, j, got.Item(i)[j], v)
 			}
 		}
 	}
@@ -237,8 +237,8 @@ func TestLoadFloat32AndBigEndian(t *testing.T) {
 	binary.BigEndian.PutUint64(data[8:], math.Float64bits(-3))
 	be := handNPY("{'descr': '>f8', 'fortran_order': False, 'shape': (2, 1), }", data)
 	got = mustLoad(t, writeFolder(t, map[string][]byte{ItemsFile: be, PairsFile: pairs}))
-	if !reflect.DeepEqual(got.Items, []float64{1.25, -3}) {
-		t.Errorf("big-endian items %v", got.Items)
+	if !reflect.DeepEqual(got.Items, []float32{1.25, -3}) || got.ItemsMapped {
+		t.Errorf("big-endian items %v (mapped %v)", got.Items, got.ItemsMapped)
 	}
 }
 

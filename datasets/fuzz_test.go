@@ -23,9 +23,14 @@ func FuzzReadMatrixNPY(f *testing.F) {
 		if err := os.WriteFile(path, raw, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		m, err := readMatrixNPY(path)
-		if err == nil && (m.rows <= 0 || m.cols <= 0 || len(m.data) != m.rows*m.cols) {
-			t.Fatalf("accepted an inconsistent matrix %d x %d with %d values", m.rows, m.cols, len(m.data))
+		for _, mapped := range []bool{false, true} {
+			m, err := readMatrixNPY(path, mapped)
+			if err == nil && (m.rows <= 0 || m.cols <= 0 || len(m.f32)+len(m.f64) != m.rows*m.cols || (m.f32 == nil) == (m.f64 == nil)) {
+				t.Fatalf("accepted an inconsistent matrix %d x %d with %d + %d values", m.rows, m.cols, len(m.f32), len(m.f64))
+			}
+			if err == nil {
+				m.discard()
+			}
 		}
 	})
 }
@@ -36,17 +41,17 @@ func FuzzParsePairs(f *testing.F) {
 	f.Add("split,label,user,right,left,prompt\ntrain,1,a,0,1,0\n")
 	f.Add("\ufeffuser,left,right,label,split\n\"a\nb\",0,1,1,train\n")
 	f.Add("user,left,right,label,split\na,0,1,1,train\na,0,1,1,test\na,0,2,0,unseen_val\n")
-	items := &matrixNPY{rows: 5, cols: 2, data: make([]float64, 10)}
-	prompts := &matrixNPY{rows: 2, cols: 1, data: make([]float64, 2)}
+	items := &matrixNPY{rows: 5, cols: 2, f32: make([]float32, 10)}
+	prompts := &matrixNPY{rows: 2, cols: 1, f32: make([]float32, 2)}
 	f.Fuzz(func(t *testing.T, csv string) {
 		for _, p := range []*matrixNPY{nil, prompts} {
 			d, err := parsePairs("pairs.csv", []byte(csv), items, p)
 			if err != nil {
 				continue
 			}
-			d.Dim, d.Items = items.cols, items.data
+			d.Dim, d.Items = items.cols, items.f32
 			if p != nil {
-				d.PromptDim, d.Prompts = p.cols, p.data
+				d.PromptDim, d.Prompts = p.cols, p.f32
 			}
 			if err := d.Validate(); err != nil {
 				t.Fatalf("parsed into invalid data: %v", err)

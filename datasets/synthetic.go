@@ -14,7 +14,10 @@ import (
 // SyntheticGeneratorVersion is part of every synthetic fingerprint. Bump it whenever a change
 // to GenerateSynthetic changes the data some (config, seed) produces, so stored results made
 // with the old generator are never mistaken for results on the new data.
-const SyntheticGeneratorVersion = 1
+//
+// Version 2: items and prompts are stored as float32 (rounded from the float64 draws), and
+// the ground truth is computed from the rounded values.
+const SyntheticGeneratorVersion = 2
 
 // GroundTruth is the model that generated a synthetic Data. All matrices are row-major.
 type GroundTruth struct {
@@ -190,11 +193,16 @@ func GenerateSynthetic(cfg *SyntheticConfig, seed uint64) (*Data, error) {
 	}
 
 	D, d, K := cfg.Dim, cfg.LatentDim, cfg.KTrue
+	// Data stores embeddings as float32: each draw is rounded to float32 for storage, and the
+	// ground truth (latent items, prompt prototypes, hence labels and Bayes accuracies) is
+	// computed from the rounded values widened back to float64, so it is exact for the data.
 	items := make([]float64, cfg.Items*D)
+	items32 := make([]float32, len(items))
 	{
 		r := newStream(seed, "items", 0)
 		for i := range items {
-			items[i] = r.NormFloat64()
+			items32[i] = float32(r.NormFloat64())
+			items[i] = float64(items32[i])
 		}
 	}
 	truth := &GroundTruth{Map: cfg.Map, LatentDim: d, Temperature: cfg.Temperature}
@@ -210,11 +218,14 @@ func GenerateSynthetic(cfg *SyntheticConfig, seed uint64) (*Data, error) {
 	}
 
 	var prompts []float64
+	var prompts32 []float32
 	if cfg.Prompts > 0 {
 		prompts = make([]float64, cfg.Prompts*cfg.PromptDim)
+		prompts32 = make([]float32, len(prompts))
 		r := newStream(seed, "prompts", 0)
 		for i := range prompts {
-			prompts[i] = r.NormFloat64()
+			prompts32[i] = float32(r.NormFloat64())
+			prompts[i] = float64(prompts32[i])
 		}
 		if cfg.PromptDependence {
 			truth.promptPrototypes(prompts, cfg, newStream(seed, "prompt_maps", 0))
@@ -226,7 +237,7 @@ func GenerateSynthetic(cfg *SyntheticConfig, seed uint64) (*Data, error) {
 	data := &Data{
 		Name:                  "synthetic",
 		Dim:                   D,
-		Items:                 items,
+		Items:                 items32,
 		Users:                 make([]User, 0, nUsers),
 		Splits:                map[Split][]Pair{},
 		NumGroups:             K,
@@ -237,7 +248,7 @@ func GenerateSynthetic(cfg *SyntheticConfig, seed uint64) (*Data, error) {
 		Truth:                 truth,
 	}
 	if cfg.Prompts > 0 {
-		data.PromptDim, data.Prompts = cfg.PromptDim, prompts
+		data.PromptDim, data.Prompts = cfg.PromptDim, prompts32
 	}
 	for k := range K {
 		data.GroupNames[k] = "g" + strconv.Itoa(k)

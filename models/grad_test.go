@@ -108,9 +108,9 @@ func TestMLPGradients(t *testing.T) {
 func tinyData(rng *rand.Rand, dim int) *datasets.Data {
 	d := &datasets.Data{Name: "tiny", Dim: dim, Splits: map[datasets.Split][]datasets.Pair{}}
 	const items = 12
-	d.Items = make([]float64, items*dim)
+	d.Items = make([]float32, items*dim)
 	for i := range d.Items {
-		d.Items[i] = rng.NormFloat64()
+		d.Items[i] = float32(rng.NormFloat64())
 	}
 	for u := 0; u < 5; u++ {
 		d.Users = append(d.Users, datasets.User{ID: fmt.Sprint("u", u), Seen: u < 3, Group: -1})

@@ -29,9 +29,9 @@ func tinyPromptData(rng *rand.Rand, dim, promptDim int) *datasets.Data {
 	d := tinyData(rng, dim)
 	const prompts = 5
 	d.PromptDim = promptDim
-	d.Prompts = make([]float64, prompts*promptDim)
+	d.Prompts = make([]float32, prompts*promptDim)
 	for i := range d.Prompts {
-		d.Prompts[i] = rng.NormFloat64()
+		d.Prompts[i] = float32(rng.NormFloat64())
 	}
 	for _, split := range datasets.AllSplits {
 		for i := range d.Splits[split] {

@@ -46,9 +46,9 @@ func rewardAccuracy(t *testing.T, loaded *Model, fitted metrics.Scorer, d *datas
 		}
 		var prompt []float64
 		if loaded.Info.Kind == "pal-b" {
-			prompt = d.Prompt(p.Prompt)
+			prompt = widened(d.Prompt(p.Prompt))
 		}
-		items := append(append([]float64(nil), d.Item(p.Left)...), d.Item(p.Right)...)
+		items := append(widened(d.Item(p.Left)), widened(d.Item(p.Right))...)
 		r, err := loaded.Reward(items, prompt, w)
 		if err != nil {
 			t.Fatal(err)
@@ -158,7 +158,7 @@ func TestRewardErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	item, prompt := d.Item(0), d.Prompt(0)
+	item, prompt := widened(d.Item(0)), widened(d.Prompt(0))
 	for _, c := range []struct {
 		name string
 		err  func() error

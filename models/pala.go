@@ -134,8 +134,8 @@ func (m *PALA) batch(pairs []datasets.Pair, rng *rand.Rand, backward, eval bool)
 		}
 		in = resize(&w.in, 2*B+extra, D)
 		for i, p := range pairs {
-			copy(in.Row(i), m.ds.Item(p.Left))
-			copy(in.Row(B+i), m.ds.Item(p.Right))
+			widen(in.Row(i), m.ds.Item(p.Left))
+			widen(in.Row(B+i), m.ds.Item(p.Right))
 		}
 		switch mode {
 		case "f(Pw)":
@@ -233,7 +233,7 @@ func dist(a, b []float64) float64 {
 
 // freeze precomputes f(items) and f(P) in evaluation mode for few-shot fitting.
 func (m *PALA) freeze() {
-	items := m.mapAll(Matrix{m.ds.NumItems(), m.ds.Dim, m.ds.Items})
+	items := m.mapAll(widenMatrix(m.ds.NumItems(), m.ds.Dim, m.ds.Items))
 	m.itemCache = &items
 	if m.cfg.IdealPoint != "Pw" {
 		protos := m.mapAll(Matrix{m.cfg.K, m.ds.Dim, m.P.Value})

@@ -131,8 +131,8 @@ func (m *PALB) batch(pairs []datasets.Pair, rng *rand.Rand, backward, eval bool)
 	} else {
 		in := resize(&w.in, 2*B, D)
 		for i, p := range pairs {
-			copy(in.Row(i), m.ds.Item(p.Left))
-			copy(in.Row(B+i), m.ds.Item(p.Right))
+			widen(in.Row(i), m.ds.Item(p.Left))
+			widen(in.Row(B+i), m.ds.Item(p.Right))
 		}
 		out := m.f.ForwardTape(&w.fTape, in, rng)
 		gOut = resize(&w.gOut, 2*B, d)
@@ -152,7 +152,7 @@ func (m *PALB) batch(pairs []datasets.Pair, rng *rand.Rand, backward, eval bool)
 	} else {
 		C := resize(&w.C, B, m.ds.PromptDim)
 		for i, p := range pairs {
-			copy(C.Row(i), m.ds.Prompt(p.Prompt))
+			widen(C.Row(i), m.ds.Prompt(p.Prompt))
 		}
 		for k, g := range m.g {
 			G[k] = g.ForwardTape(&w.gTapes[k], C, rng)
@@ -205,11 +205,11 @@ func mixRows(w []float64, row func(k int) []float64, out []float64) {
 // freeze computes the evaluation-mode caches of f over every item and of every g_k over every
 // prompt, so few-shot fitting differentiates only the new users' weights.
 func (m *PALB) freeze() {
-	items := mapRows(m.f, Matrix{m.ds.NumItems(), m.ds.Dim, m.ds.Items})
+	items := mapRows(m.f, widenMatrix(m.ds.NumItems(), m.ds.Dim, m.ds.Items))
 	m.itemCache = &items
 	d, np := m.f.Out, m.ds.NumPrompts()
 	cache := NewMatrix(np, m.cfg.K*d)
-	prompts := Matrix{np, m.ds.PromptDim, m.ds.Prompts}
+	prompts := widenMatrix(np, m.ds.PromptDim, m.ds.Prompts)
 	for k, g := range m.g {
 		gk := mapRows(g, prompts)
 		for c := 0; c < np; c++ {

@@ -22,8 +22,8 @@ import (
 
 // BuilderVersion is part of every Persona fingerprint. Bump it whenever a change to Build
 // changes the data some (files, config, seed, embedder) produce, so stored results made on the
-// old data are never mistaken for results on the new.
-const BuilderVersion = 1
+// old data are never mistaken for results on the new. Version 2: embeddings stored as float32.
+const BuilderVersion = 2
 
 // Build makes the Persona data set from the statement files in dir (see ResolveDir), with the
 // embedder emb (nil: the one cfg describes, uncached). Given the same files, cfg, seed and
@@ -128,7 +128,7 @@ func Build(ctx context.Context, cfg *Config, seed uint64, dir string, emb embed.
 	data := &datasets.Data{
 		Name:                  "persona",
 		Dim:                   dim,
-		Items:                 items,
+		Items:                 datasets.Float32s(items), // embedders compute in float64; stored as float32
 		Splits:                map[datasets.Split][]datasets.Pair{},
 		NumGroups:             K,
 		GroupNames:            make([]string, K),

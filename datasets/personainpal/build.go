@@ -16,7 +16,7 @@ import (
 
 // BuilderVersion is part of every fingerprint: bump it when the same files and options start
 // giving different data.
-const BuilderVersion = 1
+const BuilderVersion = 2 // 2: embeddings stored as float32
 
 // CatalogName is the `pal data fetch` name of the release with k groups.
 func CatalogName(k int) string { return fmt.Sprintf("persona-in-pal-k%d", k) }
@@ -309,9 +309,9 @@ func Build(ctx context.Context, rel *Release, emb embed.Embedder) (*datasets.Dat
 	if dim <= 0 || len(vecs) != len(texts)*dim {
 		return nil, fmt.Errorf("persona-in-pal: embedder %s returned %d values for %d texts of dimension %d", emb.Name(), len(vecs), len(texts), dim)
 	}
-	d.Dim, d.Items = dim, vecs[:nItems*dim]
+	d.Dim, d.Items = dim, datasets.Float32s(vecs[:nItems*dim]) // stored as float32
 	if hasPrompts {
-		d.PromptDim, d.Prompts = dim, vecs[nItems*dim:]
+		d.PromptDim, d.Prompts = dim, datasets.Float32s(vecs[nItems*dim:])
 	}
 	d.Users = append([]datasets.User(nil), rel.Users...)
 	if len(rel.GroupNames) > 0 {

@@ -240,13 +240,18 @@ func (b *builder) seededSplit(sum []byte, opt Options) {
 //     users) in the archive or in opt.SplitLists; comparisons in no list are skipped. Without
 //     any list, each user's pairs are split with opt.ValFraction and opt.TestFraction.
 //
-// The archive is streamed: memory holds the embeddings (float64, 8 bytes a value) and one
-// pickle at a time. Errors name the archive and the entry.
+// The archive is streamed: memory holds the embeddings (stored as float32, 4 bytes a value,
+// rounded when the release's are wider) and one pickle at a time. Errors name the archive and the entry.
 func Load(ctx context.Context, zipPath string, opt Options) (*datasets.Data, *Stats, error) {
-	var items, prompts []float64
+	var items, prompts []float32
+	appendRounded := func(dst *[]float32, v []float64) {
+		for _, x := range v {
+			*dst = append(*dst, float32(x))
+		}
+	}
 	b := newBuilder(
-		func(v []float64, _ string) error { items = append(items, v...); return nil },
-		func(v []float64, _ string) error { prompts = append(prompts, v...); return nil })
+		func(v []float64, _ string) error { appendRounded(&items, v); return nil },
+		func(v []float64, _ string) error { appendRounded(&prompts, v); return nil })
 	info, err := scanArchive(ctx, zipPath, opt, b.add)
 	if err != nil {
 		return nil, nil, err

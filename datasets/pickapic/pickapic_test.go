@@ -49,12 +49,24 @@ func pairText(user string, prompt, left, right []float64, leftPreferred bool, sp
 	return fmt.Sprintf("%s|%v|%v|%v|%v|%s", user, prompt, left, right, leftPreferred, split)
 }
 
+// widened returns float32 values as float64 (exactly).
+func widened(v []float32) []float64 {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = float64(x)
+	}
+	return out
+}
+
+// rounded returns v rounded to float32 and widened back: the values Data stores for v.
+func rounded(v []float64) []float64 { return widened(datasets.Float32s(v)) }
+
 // dataPairs lists every pair of d as text, sorted.
 func dataPairs(d *datasets.Data) []string {
 	var out []string
 	for split, pairs := range d.Splits {
 		for _, p := range pairs {
-			out = append(out, pairText(d.Users[p.User].ID, d.Prompt(p.Prompt), d.Item(p.Left), d.Item(p.Right), p.LeftPreferred, split))
+			out = append(out, pairText(d.Users[p.User].ID, widened(d.Prompt(p.Prompt)), widened(d.Item(p.Left)), widened(d.Item(p.Right)), p.LeftPreferred, split))
 		}
 	}
 	sort.Strings(out)
@@ -92,8 +104,9 @@ func TestLoadMatchesFixtures(t *testing.T) {
 				if e.Split != nil {
 					split = datasets.Split(*e.Split)
 				}
-				// The authors' convention: y = -1 (or 0) means the LEFT image won.
-				want = append(want, pairText(e.UID, e.Prompt, e.Left, e.Right, e.Y <= 0, split))
+				// The authors' convention: y = -1 (or 0) means the LEFT image won. Data stores
+				// embeddings as float32: the float32 fixtures exactly, labels.zip's float64 rounded.
+				want = append(want, pairText(e.UID, rounded(e.Prompt), rounded(e.Left), rounded(e.Right), e.Y <= 0, split))
 				images[fmt.Sprint(e.Left)], images[fmt.Sprint(e.Right)] = true, true
 				prompts[fmt.Sprint(e.Prompt)] = true
 			}

@@ -93,9 +93,9 @@ func Build(ctx context.Context, c *Construction, emb embed.Embedder) (*datasets.
 	d := &datasets.Data{
 		Name:      CatalogName,
 		Dim:       dim,
-		Items:     vecs[:nItems*dim],
+		Items:     datasets.Float32s(vecs[:nItems*dim]), // embedders compute in float64; stored as float32
 		PromptDim: dim,
-		Prompts:   vecs[nItems*dim:],
+		Prompts:   datasets.Float32s(vecs[nItems*dim:]),
 		Splits:    map[datasets.Split][]datasets.Pair{},
 		NumGroups: 2, GroupNames: append([]string(nil), GroupNames...),
 		BayesAccuracy:         map[datasets.Split]float64{},

@@ -14,7 +14,7 @@ import (
 
 // BuilderVersion is part of every fingerprint: bump it when the same files and options start
 // giving different data.
-const BuilderVersion = 1
+const BuilderVersion = 2 // 2: embeddings stored as float32
 
 // CatalogName is the `pal data fetch` name of the comparison files.
 const CatalogName = "reddit-tldr"

@@ -200,8 +200,11 @@ func TestBuildEmbedsDistinctTextsOnce(t *testing.T) {
 	if len(emb.calls[0]) != d.NumItems()+d.NumPrompts() {
 		t.Errorf("embedded %d texts, want %d", len(emb.calls[0]), d.NumItems()+d.NumPrompts())
 	}
-	// Every pair's rows hold the vectors of its texts.
-	vec := func(s string) []float64 { v, _ := emb.Embed(context.Background(), []string{s}); return v }
+	// Every pair's rows hold the vectors of its texts (rounded to float32, as Data stores them).
+	vec := func(s string) []float32 {
+		v, _ := emb.Embed(context.Background(), []string{s})
+		return datasets.Float32s(v)
+	}
 	for split, pairs := range c.Splits {
 		for i, p := range pairs {
 			dp := d.Splits[split][i]
@@ -209,7 +212,7 @@ func TestBuildEmbedsDistinctTextsOnce(t *testing.T) {
 				t.Fatalf("%s pair %d compares row %d with itself", split, i, dp.Left)
 			}
 			for _, chk := range []struct {
-				got  []float64
+				got  []float32
 				text string
 			}{{d.Item(dp.Left), p.Left}, {d.Item(dp.Right), p.Right}, {d.Prompt(dp.Prompt), p.Post}} {
 				if fmt.Sprint(chk.got) != fmt.Sprint(vec(chk.text)) {

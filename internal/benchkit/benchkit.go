@@ -41,13 +41,13 @@ const Users = 100
 func RandomData(s Size, items, prompts, n int, seed uint64) *datasets.Data {
 	r := rand.New(rand.NewPCG(seed, 1))
 	d := &datasets.Data{Name: "bench-" + s.Name, Dim: s.Dim, PromptDim: s.Dim,
-		Items: make([]float64, items*s.Dim), Prompts: make([]float64, prompts*s.Dim),
+		Items: make([]float32, items*s.Dim), Prompts: make([]float32, prompts*s.Dim),
 		Splits: map[datasets.Split][]datasets.Pair{}}
 	for i := range d.Items {
-		d.Items[i] = r.NormFloat64()
+		d.Items[i] = float32(r.NormFloat64())
 	}
 	for i := range d.Prompts {
-		d.Prompts[i] = r.NormFloat64()
+		d.Prompts[i] = float32(r.NormFloat64())
 	}
 	for u := 0; u < Users; u++ {
 		d.Users = append(d.Users, datasets.User{ID: fmt.Sprintf("u%04d", u), Seen: true, Group: -1})

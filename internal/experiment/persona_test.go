@@ -149,7 +149,7 @@ func TestPersonaRunsConcurrently(t *testing.T) {
 	}
 }
 
-func equalFloats(a, b []float64) bool {
+func equalFloats(a, b []float32) bool {
 	if len(a) != len(b) {
 		return false
 	}
