@@ -130,6 +130,47 @@ func TestMetricsUnchanged(t *testing.T) {
 	}
 }
 
+// TestFloat32StorageKeepsMetrics is the "no accuracy change" check of float32 item storage
+// (issue 5): the golden fits, whose synthetic items are now rounded to float32 when generated,
+// reach the metrics the same fits had with float64 items (testdata/
+// golden_metrics_float64_items_full.json, written by the code before the change): every split
+// accuracy within one pair, every split loss within 1e-6.
+func TestFloat32StorageKeepsMetrics(t *testing.T) {
+	if models.BLAS != "gonum" {
+		t.Skipf("the reference metrics were recorded with gonum's BLAS; this build multiplies with %s", models.BLAS)
+	}
+	b, err := os.ReadFile(filepath.Join("testdata", "golden_metrics_float64_items_full.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want map[string]metrics.Metrics
+	if err := json.Unmarshal(b, &want); err != nil {
+		t.Fatal(err)
+	}
+	d, cases := goldenFits(t, models.Float64)
+	var worstAcc, worstLoss float64
+	for _, c := range cases {
+		got, err := c.fit(d)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		w, ok := want[c.name]
+		if !ok || len(w.Splits) == 0 {
+			t.Fatalf("%s: no reference metrics", c.name)
+		}
+		for split, ws := range w.Splits {
+			gs := got.Splits[split]
+			dAcc, dLoss := math.Abs(gs.Accuracy-ws.Accuracy), math.Abs(gs.Loss-ws.Loss)
+			worstAcc, worstLoss = max(worstAcc, dAcc), max(worstLoss, dLoss)
+			if gs.Pairs != ws.Pairs || dAcc > 1/float64(ws.Pairs)+1e-12 || dLoss > 1e-6 {
+				t.Errorf("%s %s: accuracy %.4f loss %.9f over %d pairs; with float64 items %.4f, %.9f over %d",
+					c.name, split, gs.Accuracy, gs.Loss, gs.Pairs, ws.Accuracy, ws.Loss, ws.Pairs)
+			}
+		}
+	}
+	t.Logf("largest change: accuracy %.3g, loss %.3g", worstAcc, worstLoss)
+}
+
 // TestFloat32AccuracyMatchesFloat64 is issue 5's "no accuracy change" for the change of
 // precision: PAL-A, PAL-B and BTL trained to convergence on the default synthetic data (1,200
 // test pairs) with float32 MLPs reach the test accuracies of the same fits in float64. Once
