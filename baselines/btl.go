@@ -21,7 +21,7 @@ type BTL struct {
 	rewards []float64 // r of every item, valid after prepareEval
 
 	// Buffers of one batch, reused by the next (see models.Tape).
-	x, dr  models.Matrix
+	dr     models.Matrix
 	ft, ht models.Tape
 }
 
@@ -66,16 +66,17 @@ func (b *BTL) Params() []*models.Param {
 // (models.Objective).
 func (b *BTL) BatchLoss(pairs []datasets.Pair, rng *rand.Rand, backward bool) float64 {
 	n := len(pairs)
-	x := resize(&b.x, 2*n, b.ds.Dim)
+	first, tape := b.firstLayer()
+	in := first.Input(tape, 2*n, b.ds.Dim)
 	for i, p := range pairs {
-		widen(x.Row(i), b.ds.Item(p.Left))
-		widen(x.Row(n+i), b.ds.Item(p.Right))
+		in.SetRows32(i, b.ds.Item(p.Left))
+		in.SetRows32(n+i, b.ds.Item(p.Right))
 	}
-	h := x
+	h := first.ForwardInput(tape, rng)
 	if b.f != nil {
-		h = b.f.ForwardTape(&b.ft, x, rng)
+		h = b.head.ForwardTape(&b.ht, h, rng)
 	}
-	r := b.head.ForwardTape(&b.ht, h, rng)
+	r := h
 	var total float64
 	dr := resize(&b.dr, 2*n, 1)
 	for i, p := range pairs {
@@ -100,17 +101,25 @@ func (b *BTL) prepareEval() {
 	const chunk = 4096
 	n := b.ds.NumItems()
 	b.rewards = make([]float64, n)
-	buf := make([]float64, min(chunk, n)*b.ds.Dim)
+	first, _ := b.firstLayer()
+	var ft, ht models.Tape
 	for s := 0; s < n; s += chunk {
 		e := min(s+chunk, n)
-		h := models.Matrix{Rows: e - s, Cols: b.ds.Dim, Data: buf[:(e-s)*b.ds.Dim]}
-		widen(h.Data, b.ds.Items[s*b.ds.Dim:e*b.ds.Dim])
+		first.Input(&ft, e-s, b.ds.Dim).SetRows32(0, b.ds.Items[s*b.ds.Dim:e*b.ds.Dim])
+		r := first.ForwardInput(&ft, nil)
 		if b.f != nil {
-			h, _ = b.f.Forward(h, nil)
+			r = b.head.ForwardTape(&ht, r, nil)
 		}
-		r, _ := b.head.Forward(h, nil)
 		copy(b.rewards[s:], r.Data)
 	}
+}
+
+// firstLayer is the MLP that reads the items (f, or the head for map = "linear") and its tape.
+func (b *BTL) firstLayer() (*models.MLP, *models.Tape) {
+	if b.f != nil {
+		return b.f, &b.ft
+	}
+	return b.head, &b.ht
 }
 
 // Margin is r(left) - r(right).
@@ -150,12 +159,4 @@ func FitBTL(ctx context.Context, d *datasets.Data, cfg *BTLConfig, tc *models.Tr
 	models.FillTraining(&out, tr, models.CountParams(b.Params()))
 	out.SharedParams, out.FrozenParams = out.TrainableParams, cfg.EmbeddingParams
 	return out, nil
-}
-
-// widen copies float32 item values into a float64 batch row (exactly).
-func widen(dst []float64, src []float32) {
-	dst = dst[:len(src)]
-	for i, v := range src {
-		dst[i] = float64(v)
-	}
 }

@@ -96,6 +96,57 @@ type Tape struct {
 	// float32 MLPs only: the rounded input and output gradient, and the widened results.
 	x32, dout32 dense[float32]
 	out, din    Matrix
+	// The batch an Input fills: x32 for float32 MLPs, x64 for float64 ones.
+	x64 dense[float64]
+	in  Input
+}
+
+// Input is a batch of input rows held by a Tape in its MLP's precision, so rows stored as
+// float32 (items, prompts) reach a float32 MLP without a round trip through float64. Fill every
+// row with SetRows32 and SetRows64, then call ForwardInput; the rows must stay unchanged until
+// the matching backward pass (they live in the tape).
+type Input struct {
+	Rows, Cols int
+	x64        []float64
+	x32        []float32
+}
+
+// SetRows32 writes the rows in v (a multiple of Cols values) from row i on.
+func (in *Input) SetRows32(i int, v []float32) {
+	if in.x32 != nil {
+		copy(in.x32[i*in.Cols:], v)
+	} else {
+		widen(in.x64[i*in.Cols:], v)
+	}
+}
+
+// SetRows64 writes the rows in v (a multiple of Cols values) from row i on, rounded to float32
+// for a float32 MLP.
+func (in *Input) SetRows64(i int, v []float64) {
+	if in.x32 != nil {
+		narrow(in.x32[i*in.Cols:], v)
+	} else {
+		copy(in.x64[i*in.Cols:], v)
+	}
+}
+
+// Input returns t's input batch reshaped to rows x cols (its contents are not cleared).
+func (m *MLP) Input(t *Tape, rows, cols int) *Input {
+	t.in = Input{Rows: rows, Cols: cols}
+	if m.single {
+		t.in.x32 = resizeT(&t.x32, rows, cols).Data
+	} else {
+		t.in.x64 = resizeT(&t.x64, rows, cols).Data
+	}
+	return &t.in
+}
+
+// ForwardInput is ForwardTape over the batch filled through m.Input(t, ...).
+func (m *MLP) ForwardInput(t *Tape, rng *rand.Rand) Matrix {
+	if !m.single {
+		return Matrix(forward(m, &t.t64, t.x64, rng))
+	}
+	return m.forward32(t, t.x32, rng)
 }
 
 // float is the element type of an MLP's arithmetic.
@@ -187,6 +238,11 @@ func (m *MLP) ForwardTape(t *Tape, x Matrix, rng *rand.Rand) Matrix {
 	}
 	x32 := resizeT(&t.x32, x.Rows, x.Cols)
 	narrow(x32.Data, x.Data)
+	return m.forward32(t, x32, rng)
+}
+
+// forward32 runs a float32 MLP on x32 and returns the widened output.
+func (m *MLP) forward32(t *Tape, x32 dense[float32], rng *rand.Rand) Matrix {
 	y := forward(m, &t.t32, x32, rng)
 	out := resize(&t.out, y.Rows, y.Cols)
 	widen(out.Data, y.Data)

@@ -43,7 +43,7 @@ type PALA struct {
 // palaWork holds the buffers of one batch, reused by the next (see Tape): after the first
 // batch of the largest size a training step allocates nothing.
 type palaWork struct {
-	wb, z, in, gOut, L, R, U, gU, gW Matrix
+	wb, z, gOut, L, R, U, gU, gW Matrix
 	tape                             Tape
 }
 
@@ -132,20 +132,23 @@ func (m *PALA) batch(pairs []datasets.Pair, rng *rand.Rand, backward, eval bool)
 		case "f(P)w":
 			extra = K
 		}
-		in = resize(&w.in, 2*B+extra, D)
+		in := m.f.Input(&w.tape, 2*B+extra, D)
 		for i, p := range pairs {
-			widen(in.Row(i), m.ds.Item(p.Left))
-			widen(in.Row(B+i), m.ds.Item(p.Right))
+			in.SetRows32(i, m.ds.Item(p.Left))
+			in.SetRows32(B+i, m.ds.Item(p.Right))
 		}
 		switch mode {
 		case "f(Pw)":
-			copy(in.Data[2*B*D:], z.Data)
+			in.SetRows64(2*B, z.Data)
 		case "f(P)w":
-			copy(in.Data[2*B*D:], P.Data)
+			in.SetRows64(2*B, P.Data)
 		}
 	}
 	var out Matrix
-	if in.Rows > 0 {
+	switch {
+	case !cached:
+		out = m.f.ForwardInput(&w.tape, rng)
+	case in.Rows > 0:
 		out = m.f.ForwardTape(&w.tape, in, rng)
 	}
 	dOut := m.f.Out
@@ -233,7 +236,7 @@ func dist(a, b []float64) float64 {
 
 // freeze precomputes f(items) and f(P) in evaluation mode for few-shot fitting.
 func (m *PALA) freeze() {
-	items := m.mapAll(widenMatrix(m.ds.NumItems(), m.ds.Dim, m.ds.Items))
+	items := mapItems(m.f, m.ds.NumItems(), m.ds.Dim, m.ds.Items)
 	m.itemCache = &items
 	if m.cfg.IdealPoint != "Pw" {
 		protos := m.mapAll(Matrix{m.cfg.K, m.ds.Dim, m.P.Value})
@@ -254,6 +257,21 @@ func mapRows(f *MLP, x Matrix) Matrix {
 	for s := 0; s < x.Rows; s += chunk {
 		e := min(s+chunk, x.Rows)
 		y, _ := f.Forward(Matrix{e - s, x.Cols, x.Data[s*x.Cols : e*x.Cols]}, nil)
+		copy(out.Data[s*f.Out:], y.Data)
+	}
+	return out
+}
+
+// mapItems is mapRows over rows x cols float32 values (items, prompts): each chunk goes into
+// f's input in f's precision, so the data is never widened as a whole.
+func mapItems(f *MLP, rows, cols int, x []float32) Matrix {
+	const chunk = 4096
+	out := NewMatrix(rows, f.Out)
+	var t Tape
+	for s := 0; s < rows; s += chunk {
+		e := min(s+chunk, rows)
+		f.Input(&t, e-s, cols).SetRows32(0, x[s*cols:e*cols])
+		y := f.ForwardInput(&t, nil)
 		copy(out.Data[s*f.Out:], y.Data)
 	}
 	return out

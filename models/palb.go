@@ -37,7 +37,7 @@ type PALB struct {
 
 // palbWork holds the buffers of one batch, reused by the next (see Tape).
 type palbWork struct {
-	wb, in, gOut, L, R, C, U, gU, gW, gG Matrix
+	wb, gOut, L, R, U, gU, gW, gG Matrix
 	G, cachedG                           []Matrix
 	fTape                                Tape
 	gTapes                               []Tape
@@ -129,12 +129,12 @@ func (m *PALB) batch(pairs []datasets.Pair, rng *rand.Rand, backward, eval bool)
 			copy(R.Row(i), m.itemCache.Row(p.Right))
 		}
 	} else {
-		in := resize(&w.in, 2*B, D)
+		in := m.f.Input(&w.fTape, 2*B, D)
 		for i, p := range pairs {
-			widen(in.Row(i), m.ds.Item(p.Left))
-			widen(in.Row(B+i), m.ds.Item(p.Right))
+			in.SetRows32(i, m.ds.Item(p.Left))
+			in.SetRows32(B+i, m.ds.Item(p.Right))
 		}
-		out := m.f.ForwardTape(&w.fTape, in, rng)
+		out := m.f.ForwardInput(&w.fTape, rng)
 		gOut = resize(&w.gOut, 2*B, d)
 		clear(gOut.Data)
 		L, R = Matrix{B, d, out.Data[:B*d]}, Matrix{B, d, out.Data[B*d:]}
@@ -150,12 +150,12 @@ func (m *PALB) batch(pairs []datasets.Pair, rng *rand.Rand, backward, eval bool)
 			}
 		}
 	} else {
-		C := resize(&w.C, B, m.ds.PromptDim)
-		for i, p := range pairs {
-			widen(C.Row(i), m.ds.Prompt(p.Prompt))
-		}
 		for k, g := range m.g {
-			G[k] = g.ForwardTape(&w.gTapes[k], C, rng)
+			in := g.Input(&w.gTapes[k], B, m.ds.PromptDim)
+			for i, p := range pairs {
+				in.SetRows32(i, m.ds.Prompt(p.Prompt))
+			}
+			G[k] = g.ForwardInput(&w.gTapes[k], rng)
 		}
 	}
 	U := resize(&w.U, B, d)
@@ -205,13 +205,12 @@ func mixRows(w []float64, row func(k int) []float64, out []float64) {
 // freeze computes the evaluation-mode caches of f over every item and of every g_k over every
 // prompt, so few-shot fitting differentiates only the new users' weights.
 func (m *PALB) freeze() {
-	items := mapRows(m.f, widenMatrix(m.ds.NumItems(), m.ds.Dim, m.ds.Items))
+	items := mapItems(m.f, m.ds.NumItems(), m.ds.Dim, m.ds.Items)
 	m.itemCache = &items
 	d, np := m.f.Out, m.ds.NumPrompts()
 	cache := NewMatrix(np, m.cfg.K*d)
-	prompts := widenMatrix(np, m.ds.PromptDim, m.ds.Prompts)
 	for k, g := range m.g {
-		gk := mapRows(g, prompts)
+		gk := mapItems(g, np, m.ds.PromptDim, m.ds.Prompts)
 		for c := 0; c < np; c++ {
 			copy(cache.Row(c)[k*d:(k+1)*d], gk.Row(c))
 		}

@@ -18,10 +18,3 @@ func narrow(dst []float32, src []float64) {
 		dst[i] = float32(v)
 	}
 }
-
-// widenMatrix returns a new rows x cols float64 matrix holding the float32 values of src.
-func widenMatrix(rows, cols int, src []float32) Matrix {
-	m := NewMatrix(rows, cols)
-	widen(m.Data, src)
-	return m
-}

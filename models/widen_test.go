@@ -2,6 +2,7 @@ package models
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -26,7 +27,46 @@ func TestWiden(t *testing.T) {
 	if dst[len(src)] != 7 {
 		t.Error("widen wrote past len(src)")
 	}
-	if m := widenMatrix(1, len(src), src); m.Rows != 1 || m.Cols != len(src) || m.Data[2] != float64(float32(0.1)) {
-		t.Errorf("widenMatrix %+v", m)
+}
+
+// TestInputMatchesForwardTape: filling an MLP's Input from float32 and float64 rows gives the
+// bits of ForwardTape on the same rows as one float64 matrix, in both precisions, and so does
+// the backward pass after it.
+func TestInputMatchesForwardTape(t *testing.T) {
+	for _, prec := range []string{Float32, Float64} {
+		rng := rand.New(rand.NewPCG(3, 4))
+		m, err := NewMLP("f", "mlp", 5, MLPConfig{Layers: 1, Width: 6, Activation: "relu", Precision: prec}, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		items := make([]float32, 4*5)
+		for i := range items {
+			items[i] = float32(rng.NormFloat64())
+		}
+		extra := randMatrix(rng, 2, 5) // float64 rows, like PAL-A's mixed prototypes
+		x := NewMatrix(6, 5)
+		widen(x.Data, items)
+		copy(x.Data[4*5:], extra.Data)
+
+		var t1, t2 Tape
+		want := m.ForwardTape(&t1, x, nil)
+		in := m.Input(&t2, 6, 5)
+		in.SetRows32(0, items[:2*5])
+		in.SetRows32(2, items[2*5:])
+		in.SetRows64(4, extra.Data)
+		got := m.ForwardInput(&t2, nil)
+		for i := range want.Data {
+			if math.Float64bits(got.Data[i]) != math.Float64bits(want.Data[i]) {
+				t.Fatalf("%s: output[%d] = %v through Input, %v through ForwardTape", prec, i, got.Data[i], want.Data[i])
+			}
+		}
+		dout := randMatrix(rng, 6, 6)
+		dWant := append([]float64(nil), m.BackwardRows(&t1, dout, 2).Data...)
+		dGot := m.BackwardRows(&t2, dout, 2).Data
+		for i := range dWant {
+			if math.Float64bits(dGot[i]) != math.Float64bits(dWant[i]) {
+				t.Fatalf("%s: input gradient[%d] = %v through Input, %v through ForwardTape", prec, i, dGot[i], dWant[i])
+			}
+		}
 	}
 }
