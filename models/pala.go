@@ -44,7 +44,7 @@ type PALA struct {
 // batch of the largest size a training step allocates nothing.
 type palaWork struct {
 	wb, z, gOut, L, R, U, gU, gW Matrix
-	tape                             Tape
+	tape                         Tape
 }
 
 // NewPALA initialises PAL-A for d: prototypes rows N(0, I) normalised to unit norm (as the

@@ -38,9 +38,9 @@ type PALB struct {
 // palbWork holds the buffers of one batch, reused by the next (see Tape).
 type palbWork struct {
 	wb, gOut, L, R, U, gU, gW, gG Matrix
-	G, cachedG                           []Matrix
-	fTape                                Tape
-	gTapes                               []Tape
+	G, cachedG                    []Matrix
+	fTape                         Tape
+	gTapes                        []Tape
 }
 
 // NewPALB initialises PAL-B for d, which must carry prompt embeddings: f, then g_0 .. g_{K-1}
