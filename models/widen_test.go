@@ -70,3 +70,24 @@ func TestInputMatchesForwardTape(t *testing.T) {
 		}
 	}
 }
+
+// TestReluBackward: the branch-free ReLU derivative equals d*activateGrad bit for bit, at the
+// special values too.
+func TestReluBackward(t *testing.T) {
+	vals := []float64{1, -1, 0, math.Copysign(0, -1), math.NaN(), math.Inf(1), math.Inf(-1), 1e-40, -1e-40, 5e-324, -5e-324, math.MaxFloat64, math.SmallestNonzeroFloat64}
+	grads := []float64{2, -3, 0, math.Copysign(0, -1), math.NaN()}
+	same := func(a, b float64) bool { return math.Float64bits(a) == math.Float64bits(b) || (a != a && b != b) }
+	for _, v := range vals {
+		for _, g := range grads {
+			want := g * activateGrad("relu", v)
+			d64 := []float64{g}
+			reluBackward([]float64{v}, d64)
+			d32 := []float32{float32(g)}
+			reluBackward([]float32{float32(v)}, d32)
+			want32 := float32(g) * float32(activateGrad("relu", float64(float32(v))))
+			if !same(d64[0], want) || !same(float64(d32[0]), float64(want32)) {
+				t.Errorf("z=%v d=%v: float64 %v (want %v), float32 %v (want %v)", v, g, d64[0], want, d32[0], want32)
+			}
+		}
+	}
+}

@@ -12,7 +12,7 @@ const maxWorkers = 64
 
 // minWorkPerThread is the number of multiply-adds (m*n*k) below which an
 // extra goroutine does not pay for its hand-off cost.
-var minWorkPerThread = 1 << 19
+var minWorkPerThread = 1 << 21
 
 // chooseThreads returns how many goroutines to use for an m x n x k product.
 func chooseThreads(kern *kernel, m, n, k int) int {
