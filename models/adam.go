@@ -34,21 +34,28 @@ func NewAdam(ps []*Param, groups map[string]GroupHyper) *Adam {
 	return a
 }
 
-// Step applies one update from the current gradients.
+// Step applies one update from the current gradients, in torch.optim.AdamW's form: the step
+// size lr/(1-beta1^t) and the denominator sqrt(v)/sqrt(1-beta2^t) + eps, so an element costs one
+// square root and one division.
 func (a *Adam) Step() {
 	a.t++
 	c1 := 1 - math.Pow(a.Beta1, float64(a.t))
 	c2 := 1 - math.Pow(a.Beta2, float64(a.t))
+	b1, b2 := a.Beta1, a.Beta2
+	g1, g2 := 1-b1, 1-b2
+	rc2 := 1 / math.Sqrt(c2)
 	for i, p := range a.params {
 		h := a.groups[p.Group]
 		m, v := a.m[i], a.v[i]
 		decay := 1 - h.LR*h.WeightDecay
+		step := h.LR / c1
+		value := p.Value[:len(p.Grad)]
+		m, v = m[:len(p.Grad)], v[:len(p.Grad)]
 		for j, g := range p.Grad {
-			m[j] = a.Beta1*m[j] + (1-a.Beta1)*g
-			v[j] = a.Beta2*v[j] + (1-a.Beta2)*g*g
-			mh := m[j] / c1
-			vh := v[j] / c2
-			p.Value[j] = p.Value[j]*decay - h.LR*mh/(math.Sqrt(vh)+a.Eps)
+			mj := b1*m[j] + g1*g
+			vj := b2*v[j] + g2*g*g
+			m[j], v[j] = mj, vj
+			value[j] = value[j]*decay - step*mj/(math.Sqrt(vj)*rc2+a.Eps)
 		}
 	}
 }

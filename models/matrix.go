@@ -42,8 +42,35 @@ func gemm(transA, transB bool, alpha float64, a, b Matrix, beta float64, c Matri
 	if transA {
 		k = A.Rows
 	}
-	dgemm.Dgemm(ta, tb, m, n, k, alpha, A.Data, max(1, A.Stride), B.Data, max(1, B.Stride), beta, C.Data, max(1, C.Stride))
+	lda, ldb, ldc := max(1, A.Stride), max(1, B.Stride), max(1, C.Stride)
+	if BLAS == "gonum" && k <= gonumBlock && m*n*k <= smallGemm && gemmParallel(m, n) {
+		// gonum starts a goroutine per 64 x 64 block of C once there are 4 blocks, which for the
+		// tiny products of a training step (B x K by K x D mixtures) costs more than the
+		// arithmetic. Pieces of at most 64 rows and 192 columns stay on its serial path, and
+		// for k <= 64 both paths sum every element in the same order (see sameGemmPath): the
+		// bits do not change.
+		for i0 := 0; i0 < m; i0 += gonumBlock {
+			mi := min(gonumBlock, m-i0)
+			a := A.Data[i0*lda:]
+			if transA {
+				a = A.Data[i0:]
+			}
+			for j0 := 0; j0 < n; j0 += 3 * gonumBlock {
+				nj := min(3*gonumBlock, n-j0)
+				b := B.Data[j0:]
+				if transB {
+					b = B.Data[j0*ldb:]
+				}
+				dgemm.Dgemm(ta, tb, mi, nj, k, alpha, a, lda, b, ldb, beta, C.Data[i0*ldc+j0:], ldc)
+			}
+		}
+		return
+	}
+	dgemm.Dgemm(ta, tb, m, n, k, alpha, A.Data, lda, B.Data, ldb, beta, C.Data, ldc)
 }
+
+// smallGemm is the most multiply-adds a float64 product may have to be cut into serial pieces.
+const smallGemm = 1 << 20
 
 // gonum v0.17's Dgemm (blas/gonum/dgemm.go) cuts C into blocks of gonumBlock x gonumBlock and
 // works on them in parallel when there are at least gonumMinParBlocks of them, else serially.
