@@ -287,9 +287,7 @@ func forward[T float](m *MLP, t *tape[T], x dense[T], rng *rand.Rand) dense[T] {
 		}
 		a := resizeT(&t.act[i], z.Rows, z.Cols)
 		if m.cfg.Activation == "relu" {
-			for j, v := range z.Data {
-				a.Data[j] = max(0, v)
-			}
+			reluForward(z.Data, a.Data)
 		} else {
 			for j, v := range z.Data {
 				a.Data[j] = T(activate(m.cfg.Activation, float64(v)))
@@ -438,6 +436,31 @@ func rowSubsetExact[T float](m, mSub, n, k int) bool {
 		return sgemmRowSubsetExact
 	}
 	return sameGemmPath(m, mSub, n, k)
+}
+
+// reluForward sets a[j] = max(0, z[j]) (NaN stays NaN), from the bits of z without a branch
+// on its sign (see reluBackward): the bits of z[j] are kept when it is positive or NaN, else
+// cleared to +0.
+func reluForward[T float](z, a []T) {
+	switch z := any(z).(type) {
+	case []float32:
+		a := any(a).([]float32)[:len(z)]
+		for j, v := range z {
+			u := math.Float32bits(v)
+			pos := -int64(int32(u)) >> 63                      // all ones when the signed bits are > 0: v > 0 or +NaN
+			nan := ^((int64(u&0x7FFFFFFF) - 0x7F800001) >> 63) // all ones when v is a NaN of either sign
+			a[j] = math.Float32frombits(u & uint32(pos|nan))
+		}
+	case []float64:
+		a := any(a).([]float64)[:len(z)]
+		for j, v := range z {
+			u := math.Float64bits(v)
+			s := int64(u)
+			pos := (-s & ^s) >> 63 // all ones when s > 0 (-s and ^s both negative; -0.0 is MinInt64, -s overflows to itself but ^s is positive)
+			nan := ^((int64(u&0x7FFFFFFFFFFFFFFF) - 0x7FF0000000000001) >> 63)
+			a[j] = math.Float64frombits(u & uint64(pos|nan))
+		}
+	}
 }
 
 // reluBackward multiplies d[j] by ReLU's derivative at z[j] (1 for z > 0, else 0, as

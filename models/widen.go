@@ -5,8 +5,13 @@ package models
 // of datasets.Data. dst must be at least as long as src.
 func widen(dst []float64, src []float32) {
 	dst = dst[:len(src)]
-	for i, v := range src {
-		dst[i] = float64(v)
+	i := 0
+	for ; i+4 <= len(src); i += 4 { // unrolled: the loop overhead is most of the cost
+		s, d := src[i:i+4:i+4], dst[i:i+4:i+4]
+		d[0], d[1], d[2], d[3] = float64(s[0]), float64(s[1]), float64(s[2]), float64(s[3])
+	}
+	for ; i < len(src); i++ {
+		dst[i] = float64(src[i])
 	}
 }
 
@@ -14,7 +19,12 @@ func widen(dst []float64, src []float32) {
 // least as long as src.
 func narrow(dst []float32, src []float64) {
 	dst = dst[:len(src)]
-	for i, v := range src {
-		dst[i] = float32(v)
+	i := 0
+	for ; i+4 <= len(src); i += 4 {
+		s, d := src[i:i+4:i+4], dst[i:i+4:i+4]
+		d[0], d[1], d[2], d[3] = float32(s[0]), float32(s[1]), float32(s[2]), float32(s[3])
+	}
+	for ; i < len(src); i++ {
+		dst[i] = float32(src[i])
 	}
 }

@@ -91,3 +91,41 @@ func TestReluBackward(t *testing.T) {
 		}
 	}
 }
+
+// TestReluForward: the branch-free ReLU equals max(0, z) bit for bit (NaN for NaN).
+func TestReluForward(t *testing.T) {
+	vals := []float64{1, -1, 0, math.Copysign(0, -1), math.NaN(), -math.NaN(), math.Inf(1), math.Inf(-1), 1e-40, -1e-40, 5e-324, -5e-324, math.MaxFloat64, -math.MaxFloat64, 3.5, -2.25}
+	same := func(a, b float64) bool { return math.Float64bits(a) == math.Float64bits(b) || (a != a && b != b) }
+	for _, v := range vals {
+		a64 := []float64{7}
+		reluForward([]float64{v}, a64)
+		a32 := []float32{7}
+		reluForward([]float32{float32(v)}, a32)
+		if !same(a64[0], max(0, v)) || !same(float64(a32[0]), float64(max(0, float32(v)))) {
+			t.Errorf("z=%v: float64 %v (want %v), float32 %v (want %v)", v, a64[0], max(0, v), a32[0], max(0, float32(v)))
+		}
+	}
+}
+
+func TestNarrowWidenLengths(t *testing.T) {
+	for n := 0; n < 11; n++ {
+		src := make([]float64, n)
+		for i := range src {
+			src[i] = float64(i) + 0.1
+		}
+		f32 := make([]float32, n+1)
+		f32[n] = -1
+		narrow(f32, src)
+		back := make([]float64, n+1)
+		back[n] = -1
+		widen(back, f32[:n])
+		for i := range src {
+			if f32[i] != float32(src[i]) || back[i] != float64(float32(src[i])) {
+				t.Fatalf("n=%d i=%d: narrow %v widen %v", n, i, f32[i], back[i])
+			}
+		}
+		if f32[n] != -1 || back[n] != -1 {
+			t.Fatalf("n=%d: wrote past len(src)", n)
+		}
+	}
+}
