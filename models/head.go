@@ -104,7 +104,35 @@ func (h *head) itemScore(x, u []float64, s float64) float64 {
 // margin is r(l) - r(r): positive when the left item is preferred.
 func (h *head) margin(l, r, u []float64) float64 {
 	s, _ := h.scale()
-	return h.itemScore(l, u, s) - h.itemScore(r, u, s)
+	var st pairStats
+	return h.pairMargin(l, r, u, s, &st)
+}
+
+// pairStats keeps the norms, cosines and distances of one pair's margin for its gradient, so
+// the backward pass does not compute them again.
+type pairStats struct {
+	nl, nr, nu float64 // |l|, |r|, |u| (angle scores)
+	cl, cr     float64 // cos(l, u), cos(r, u) (angle scores)
+	dl, dr     float64 // ||l-u||, ||r-u|| (dist scores)
+}
+
+// pairMargin is itemScore(l) - itemScore(r), the same arithmetic, recording what the gradient
+// needs in st.
+func (h *head) pairMargin(l, r, u []float64, s float64, st *pairStats) float64 {
+	switch h.cfg.Score {
+	case "angle", "angle_hinge":
+		st.nl, st.nr, st.nu = norm(l), norm(r), norm(u)
+		st.cl, st.cr = cosineNorms(l, u, st.nl, st.nu), cosineNorms(r, u, st.nr, st.nu)
+		return s*st.cl - s*st.cr
+	case "dist_logistic":
+		st.dl, st.dr = dist(l, u), dist(r, u)
+		return -(s * st.dl) - -(s * st.dr)
+	case "dist":
+		st.dl, st.dr = dist(l, u), dist(r, u)
+		return -st.dl - -st.dr
+	default:
+		return h.itemScore(l, u, s) - h.itemScore(r, u, s)
+	}
 }
 
 // loss is the objective over pairs whose mapped left items, right items and ideal points are
@@ -127,7 +155,8 @@ func (h *head) loss(pairs []datasets.Pair, L, R, U Matrix, imp []float64, eval, 
 	var total, dTheta float64
 	for i, p := range pairs {
 		l, r, u := L.Row(i), R.Row(i), U.Row(i)
-		m := h.itemScore(l, u, s) - h.itemScore(r, u, s)
+		var st pairStats
+		m := h.pairMargin(l, r, u, s, &st)
 		loss, dm := pairLoss(h.cfg.Loss, m, target(p.LeftPreferred))
 		var g float64
 		if weighted {
@@ -141,7 +170,7 @@ func (h *head) loss(pairs []datasets.Pair, L, R, U Matrix, imp []float64, eval, 
 		if !backward || dm == 0 {
 			continue
 		}
-		dTheta += h.addGrad(l, r, u, s, ds, g, rowOf(gL, i), rowOf(gR, i), gU.Row(i))
+		dTheta += h.addGrad(l, r, u, &st, s, ds, g, rowOf(gL, i), rowOf(gR, i), gU.Row(i))
 	}
 	if !weighted {
 		total /= float64(B)
@@ -180,24 +209,23 @@ func (h *head) bound(U Matrix, backward bool, gU Matrix) float64 {
 }
 
 // addGrad accumulates g * d(margin)/d(l, r, u) into gl, gr (nil to skip) and gu, and returns
-// g * d(margin)/d(theta).
-func (h *head) addGrad(l, r, u []float64, s, ds, g float64, gl, gr, gu []float64) float64 {
+// g * d(margin)/d(theta). st is what pairMargin recorded for this pair.
+func (h *head) addGrad(l, r, u []float64, st *pairStats, s, ds, g float64, gl, gr, gu []float64) float64 {
 	switch h.cfg.Score {
 	case "dist_normalization":
 		unitDistGrad(l, r, u, g, gl, gr, gu)
 		return 0
 	case "angle", "angle_hinge":
-		cl := cosineGrad(l, u, g*s, gl, gu)
-		cr := cosineGrad(r, u, -g*s, gr, gu)
-		return g * ds * (cl - cr)
+		cosineGrad(l, u, st.nl, st.nu, st.cl, g*s, gl, gu)
+		cosineGrad(r, u, st.nr, st.nu, st.cr, -g*s, gr, gu)
+		return g * ds * (st.cl - st.cr)
 	case "dist_logistic":
-		dR, dL := dist(r, u), dist(l, u)
-		distGrad(r, u, dR, g*s, gr, gu)
-		distGrad(l, u, dL, -g*s, gl, gu)
-		return g * ds * (dR - dL)
+		distGrad(r, u, st.dr, g*s, gr, gu)
+		distGrad(l, u, st.dl, -g*s, gl, gu)
+		return g * ds * (st.dr - st.dl)
 	default: // dist: margin = ||r-u|| - ||l-u||
-		distGrad(r, u, dist(r, u), g, gr, gu)
-		distGrad(l, u, dist(l, u), -g, gl, gu)
+		distGrad(r, u, st.dr, g, gr, gu)
+		distGrad(l, u, st.dl, -g, gl, gu)
 		return 0
 	}
 }
@@ -207,18 +235,27 @@ func distGrad(x, u []float64, d, c float64, gx, gu []float64) {
 	if d <= distEps {
 		return
 	}
-	for j := range u {
-		v := c * (x[j] - u[j]) / d
-		gu[j] -= v
-		if gx != nil {
-			gx[j] += v
+	k := c / d
+	x, gu = x[:len(u)], gu[:len(u)]
+	if gx == nil {
+		for j, uj := range u {
+			gu[j] -= k * (x[j] - uj)
 		}
+		return
+	}
+	gx = gx[:len(u)]
+	for j, uj := range u {
+		v := k * (x[j] - uj)
+		gu[j] -= v
+		gx[j] += v
 	}
 }
 
 // cosine is <x,u>/(|x||u|); 0 when either vector is zero.
-func cosine(x, u []float64) float64 {
-	nx, nu := norm(x), norm(u)
+func cosine(x, u []float64) float64 { return cosineNorms(x, u, norm(x), norm(u)) }
+
+// cosineNorms is cosine given nx = |x| and nu = |u|.
+func cosineNorms(x, u []float64, nx, nu float64) float64 {
 	if nx <= distEps || nu <= distEps {
 		return 0
 	}
@@ -226,21 +263,26 @@ func cosine(x, u []float64) float64 {
 }
 
 // cosineGrad adds c * d cos/dx = c (u/|u| - cos x/|x|)/|x| to gx (when non-nil) and
-// c * d cos/du = c (x/|x| - cos u/|u|)/|u| to gu, and returns cos(x, u).
-func cosineGrad(x, u []float64, c float64, gx, gu []float64) float64 {
-	nx, nu := norm(x), norm(u)
+// c * d cos/du = c (x/|x| - cos u/|u|)/|u| to gu, given nx = |x|, nu = |u| and cs = cos(x, u),
+// as two scaled sums (reciprocals taken once, no division per element).
+func cosineGrad(x, u []float64, nx, nu, cs, c float64, gx, gu []float64) {
 	if nx <= distEps || nu <= distEps {
-		return 0
+		return
 	}
-	cs := dot(x, u) / (nx * nu)
-	for j := range u {
-		xh, uh := x[j]/nx, u[j]/nu
-		if gx != nil {
-			gx[j] += c * (uh - cs*xh) / nx
+	ix, iu := 1/nx, 1/nu
+	cxu := c * ix * iu
+	if gx != nil {
+		ax := c * cs * ix * ix
+		gx = gx[:len(u)]
+		for j, uj := range u {
+			gx[j] += cxu*uj - ax*x[j]
 		}
-		gu[j] += c * (xh - cs*uh) / nu
 	}
-	return cs
+	au := c * cs * iu * iu
+	gu, x = gu[:len(u)], x[:len(u)]
+	for j, uj := range u {
+		gu[j] += cxu*x[j] - au*uj
+	}
 }
 
 // unit returns x/|x| and |x| (x itself when |x| is 0).
@@ -290,12 +332,22 @@ func unitDistGrad(l, r, u []float64, g float64, gl, gr, gu []float64) {
 	back(uh, nu, guh, gu)
 }
 
+// dot is the inner product, summed in four interleaved partial sums (one sum would wait on
+// the latency of every addition).
 func dot(a, b []float64) float64 {
-	var s float64
-	for i := range a {
-		s += a[i] * b[i]
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
 	}
-	return s
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return (s0 + s1) + (s2 + s3)
 }
 
 func norm(a []float64) float64 { return math.Sqrt(dot(a, a)) }

@@ -225,13 +225,23 @@ func (m *PALA) batch(pairs []datasets.Pair, rng *rand.Rand, backward, eval bool)
 // subgradient 0 is used.
 const distEps = 1e-12
 
+// dist is the Euclidean distance, summed in four interleaved partial sums (as dot).
 func dist(a, b []float64) float64 {
-	var s float64
-	for i := range a {
-		d := a[i] - b[i]
-		s += d * d
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		d0, d1, d2, d3 := a[i]-b[i], a[i+1]-b[i+1], a[i+2]-b[i+2], a[i+3]-b[i+3]
+		s0 += d0 * d0
+		s1 += d1 * d1
+		s2 += d2 * d2
+		s3 += d3 * d3
 	}
-	return math.Sqrt(s)
+	for ; i < len(a); i++ {
+		d := a[i] - b[i]
+		s0 += d * d
+	}
+	return math.Sqrt((s0 + s1) + (s2 + s3))
 }
 
 // freeze precomputes f(items) and f(P) in evaluation mode for few-shot fitting.
