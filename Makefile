@@ -1,6 +1,6 @@
 # pal: two commands do everything on a fresh machine with Go:
 #   make reproduce   build pal, run the paper's embedded experiments, write the reports
-#   make test        vet, format check, unit tests, race tests of the concurrent packages
+#   make test        vet, format check, unit tests (also with the pure-Go matrix kernel), race tests
 GO      ?= go
 BIN     ?= bin/pal
 OUT     ?= results/reproduce
@@ -8,23 +8,24 @@ JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)$(shell git diff --quiet HEAD 2>/dev/null || echo +dirty)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
-# Matrix multiply: gonum's pure Go by default (same bits at any thread count, what the recorded
-# results use). TAGS=openblas multiplies with OpenBLAS through gonum.org/v1/netlib instead
-# (needs Debian's libopenblas-dev; faster at large sizes, last bits differ: BENCHMARKS.md).
+# Matrix multiply: pure Go by default (internal/sgemm's assembly kernels for float32, gonum for
+# float64; same bits at any thread count). TAGS=openblas multiplies with OpenBLAS through
+# gonum.org/v1/netlib instead (needs Debian's libopenblas-dev; not faster here, last bits
+# differ: BENCHMARKS.md), TAGS=purego uses sgemm's pure-Go kernel.
 TAGS    ?=
 GOTAGS  := $(if $(TAGS),-tags $(TAGS),)
 
 # Packages that run work concurrently: their tests also run under the race detector.
 RACE_PKGS := ./sweeps/ ./internal/experiment/ ./cmd/pal/ ./datasets/download/ ./datasets/embed/
 
-.PHONY: all build test vet fmt-check unit unit-openblas race reproduce bench bench-scale docs clean
+.PHONY: all build test vet fmt-check unit unit-purego unit-openblas race reproduce bench bench-scale docs clean
 
 all: build
 
 build:
 	$(GO) build $(GOTAGS) -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/pal
 
-test: vet fmt-check unit race
+test: vet fmt-check unit unit-purego race
 
 vet:
 	$(GO) vet ./...
@@ -35,6 +36,10 @@ fmt-check:
 
 unit:
 	$(GO) test $(GOTAGS) ./...
+
+# The pure-Go float32 matrix kernel (what non-amd64 machines run) under the models' tests.
+unit-purego:
+	$(GO) test -tags purego ./internal/sgemm/ ./models/
 
 # The OpenBLAS path's tests (CI runs them when libopenblas-dev is installed).
 unit-openblas:
