@@ -16,7 +16,7 @@ TAGS    ?=
 GOTAGS  := $(if $(TAGS),-tags $(TAGS),)
 
 # Packages that run work concurrently: their tests also run under the race detector.
-RACE_PKGS := ./sweeps/ ./internal/experiment/ ./cmd/pal/ ./datasets/download/ ./datasets/embed/
+RACE_PKGS := ./sweeps/ ./internal/experiment/ ./cmd/pal/ ./datasets/download/ ./datasets/embed/ ./internal/sgemm/
 
 .PHONY: all build test vet fmt-check unit unit-purego unit-openblas race reproduce bench bench-scale docs clean
 

@@ -193,7 +193,7 @@ def main():
            "torch_pairs_per_s": round(pt, 1)}
     if not args.no_go:
         go = go_throughput(args)
-        row.update({"go_blas": go.get("blas"), "go_pairs_per_s": round(go["pairs_per_s"], 1), "go_gflops": round(go["gflops"], 2),
+        row.update({"go_blas": go.get("blas"), "go_kernel": go.get("kernel"), "go_precision": go.get("precision"), "go_pairs_per_s": round(go["pairs_per_s"], 1), "go_gflops": round(go["gflops"], 2),
                     "ratio_go_over_torch": round(go["pairs_per_s"] / pt, 2)})
     print(json.dumps(row))
 

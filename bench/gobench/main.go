@@ -16,6 +16,7 @@ import (
 
 	"github.com/pal-harness/pal/datasets"
 	"github.com/pal-harness/pal/internal/benchkit"
+	"github.com/pal-harness/pal/internal/sgemm"
 	"github.com/pal-harness/pal/models"
 )
 
@@ -28,8 +29,10 @@ func main() {
 	prompts := flag.Int("prompts", 1000, "random prompts")
 	seconds := flag.Float64("seconds", 5, "time at least this long")
 	warmup := flag.Int("warmup", 3, "untimed steps first")
+	precision := flag.String("precision", models.Float32, "arithmetic of the MLPs: float32 or float64")
 	flag.Parse()
 	s, ok := benchkit.Sizes[*size]
+	s.Precision = *precision
 	if !ok || *batch < 1 || *threads < 1 || *items < 2 || *prompts < 1 {
 		fmt.Fprintln(os.Stderr, "gobench: bad flags (want -size small|large, -batch, -threads, -items >= 2, -prompts >= 1); see -h")
 		os.Exit(2)
@@ -61,7 +64,7 @@ func main() {
 		}
 	}
 	pps := float64(steps**batch) / el
-	out, _ := json.Marshal(map[string]any{"model": *model, "size": *size, "batch": *batch, "threads": *threads, "blas": models.BLAS,
+	out, _ := json.Marshal(map[string]any{"model": *model, "size": *size, "batch": *batch, "threads": *threads, "blas": models.BLAS, "precision": *precision, "kernel": sgemm.Kernel(),
 		"steps": steps, "pairs_per_s": pps, "gflops": pps * m.TrainFlopsPerPair / 1e9})
 	fmt.Println(string(out))
 }

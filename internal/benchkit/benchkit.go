@@ -25,6 +25,8 @@ type Size struct {
 	Width    int // hidden and output width
 	K        int
 	Residual bool
+	// Precision of the MLPs (models.Float32 or models.Float64); empty means float32.
+	Precision string
 }
 
 // Sizes are the two sizes.
@@ -77,7 +79,7 @@ type Model struct {
 // f(Pw), dist, hinge; PAL-B: angle, cross-entropy), dropout 0, and AdamW with the models'
 // parameter groups.
 func New(kind string, s Size, d *datasets.Data, seed uint64) (*Model, error) {
-	mlp := models.MLPConfig{Layers: s.Layers, Width: s.Width, Activation: "relu", Residual: s.Residual}
+	mlp := models.MLPConfig{Layers: s.Layers, Width: s.Width, Activation: "relu", Residual: s.Residual, Precision: s.Precision}
 	rng := models.NewRand(seed, 0)
 	groups := map[string]models.GroupHyper{"mlp": {LR: 1e-4, WeightDecay: 0.01}, "user": {LR: 5e-3}, "scale": {LR: 0.1}}
 	var obj models.Objective
