@@ -35,6 +35,8 @@ var benchShapes = []benchShape{
 	{"large_NN_12288x1024x1024", false, false, 12288, 1024, 1024},
 	{"large_TN_1024x1024x4096", true, false, 1024, 1024, 4096},
 	{"large_NT_4096x1024x1024", false, true, 4096, 1024, 1024},
+	{"large_TN_1024x1024x12288", true, false, 1024, 1024, 12288},
+	{"large_NT_12288x1024x1024", false, true, 12288, 1024, 1024},
 }
 
 func benchOperands(s benchShape) (a []float32, lda int, b []float32, ldb int, c []float32) {

@@ -8,8 +8,9 @@
 // kc x nr; for each block of mc rows of op(A), op(A) is packed into panels of
 // mr x kc; then a register-tiled micro-kernel computes each mr x nr tile of
 // C from one A panel and one B panel. Packing makes the data contiguous in
-// the order the kernel reads it (so the kernel's loads hit L1 and the B
-// panel stays in L1 while A panels stream from L2), and it absorbs the
+// the order the kernel reads it (so the kernel's loads hit L1: one A panel
+// stays in L1 while the B panels stream from L2, or for wide B blocks one B
+// panel stays in L1 while the A panels stream from L2), and it absorbs the
 // transposes, so one kernel serves all four transpose combinations.
 // Packing is in assembly where it matters (an AVX 4x8 in-register
 // transpose for the strided cases, AVX-512 masked copies for the

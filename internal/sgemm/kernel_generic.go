@@ -12,7 +12,7 @@ import "unsafe"
 var genericKernel = &kernel{
 	name: "generic",
 	mr:   4, nr: 2,
-	kc: 256, mc: 128, nc: 2048,
+	kc: 256, mc: 128, nc: 2048, colsInner: 16 << 10,
 	fn: kernGeneric,
 }
 

@@ -18,6 +18,10 @@ type kernel struct {
 	kc     int // fixed k block: the k-summation is split at multiples of kc only
 	mc     int // rows of op(A) packed at once (multiple of mr; sized for L2)
 	nc     int // columns of op(B) packed at once (multiple of nr; sized for L3)
+	// colsInner is the packed B block size (floats, kb x nb) up to which
+	// macro sweeps the columns innermost (see macro). Tile order never
+	// changes result bits.
+	colsInner int
 	// fn computes, for the mr x nr tile at c (row stride ldc),
 	// c = beta*c + alpha*(Apanel·Bpanel) over kc steps, or c = alpha*(...)
 	// without reading c when beta == 0. a is the packed A panel
@@ -205,10 +209,6 @@ func alignedFloats(n int, buf []float32) ([]float32, []float32) {
 	return buf[off : off+n], buf
 }
 
-// smallBBlock is the packed B block size (floats) up to which macro sweeps
-// columns innermost.
-var smallBBlock = 16 << 10
-
 func roundUp(x, to int) int { return (x + to - 1) / to * to }
 
 // gemm computes rows [i0, i1) and columns [j0, j1) of C.
@@ -254,11 +254,13 @@ func (ws *workspace) macro(kern *kernel, p *params, ic, mb, jc, nb, kb int, beta
 	alpha, c, ldc := p.alpha, p.c, p.ldc
 	fn := kern.fn
 	tile := ws.tile
-	// Usual order: one B micro-panel stays in L1 while the A micro-panels
-	// stream from L2. When the whole packed B block is small (few columns),
-	// sweep the columns innermost instead: the A micro-panel then stays in
-	// L1 and B is L1/L2 resident anyway.
-	bOuter := kb*roundUp(nb, nr) > smallBBlock
+	// Up to kern.colsInner floats of packed B, sweep the columns innermost:
+	// the A micro-panel stays in L1 while the B micro-panels stream from L1
+	// (small blocks) or L2, and consecutive tiles write adjacent C lines of
+	// the same rows. For larger blocks, one B micro-panel stays in L1 while
+	// the A micro-panels stream from L2. The order of the tiles does not
+	// change any result bit.
+	bOuter := kb*roundUp(nb, nr) > kern.colsInner
 	nTiles := ((mb + mr - 1) / mr) * ((nb + nr - 1) / nr)
 	nir := (mb + mr - 1) / mr
 	njr := (nb + nr - 1) / nr

@@ -405,3 +405,32 @@ func TestConcurrentCalls(t *testing.T) {
 		}
 	}
 }
+
+// TestTileOrders checks that both tile orders of macro (columns innermost,
+// used when the packed B block fits in L2, and rows innermost) give the
+// same bits, so the wide-B path stays covered by the small test shapes.
+func TestTileOrders(t *testing.T) {
+	for _, kern := range kernels() {
+		t.Run(kern.name, func(t *testing.T) {
+			useKernel(t, kern)
+			old := kern.colsInner
+			t.Cleanup(func() { kern.colsInner = old })
+			rng := rand.New(rand.NewPCG(7, 8))
+			for _, tr := range [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}} {
+				for _, nt := range []int{1, 2} {
+					useThreads(t, nt)
+					forceParallel(t)
+					p := newProblem(rng, tr[0], tr[1], 3*kern.mr+5, 4*kern.nr+3, kern.kc+19, 1, 0.7, 0.3)
+					kern.colsInner = 1 << 30
+					cols := p.run()
+					kern.colsInner = 0
+					rows := p.run()
+					if i := firstDiff(cols, rows); i >= 0 {
+						t.Fatalf("%v threads=%d: tile orders differ at %d: %v vs %v", tr, nt, i, cols[i], rows[i])
+					}
+					p.check(t, rows, fmt.Sprintf("%v threads=%d rows innermost", tr, nt))
+				}
+			}
+		})
+	}
+}
