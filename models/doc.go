@@ -4,7 +4,13 @@
 // authors' code (head.go), the MLP "mlpL", Adam with parameter groups, the mini-batch training
 // loop with early stopping, few-shot adaptation of unseen users, model files (safetensors) and
 // the reward API that scores new items from a saved model. Every backward pass is written by
-// hand and checked against finite differences in the tests.
+// hand and checked against finite differences in the tests (in float64).
+//
+// Numerics: the MLPs compute in float32 by default (MLPConfig.Precision; their matrix products
+// on internal/sgemm), everything else (parameters, gradients, AdamW, scores and losses) in
+// float64; with precision "float64" the MLPs too, on gonum's BLAS (or OpenBLAS with the openblas
+// build tag). Training allocates nothing in its steady state: a model keeps its batch buffers,
+// and an MLP's Tape its own.
 //
 // It is not where data is made (datasets), where comparison methods live (baselines) or where
 // runs are scheduled (sweeps).
