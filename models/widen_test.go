@@ -1,6 +1,7 @@
 package models
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -126,6 +127,66 @@ func TestNarrowWidenLengths(t *testing.T) {
 		}
 		if f32[n] != -1 || back[n] != -1 {
 			t.Fatalf("n=%d: wrote past len(src)", n)
+		}
+	}
+}
+
+// TestFloat32MLPMatchesFloat64: a float32 MLP's output, input gradient and parameter
+// gradients agree with the same MLP in float64 to float32 rounding, for every kind of block
+// (ReLU and GELU, dropout, residual, several layers; batches large enough that the float32
+// products cut k into several blocks).
+func TestFloat32MLPMatchesFloat64(t *testing.T) {
+	cases := []MLPConfig{
+		{Layers: 0, Width: 9, Activation: "relu"},
+		{Layers: 1, Width: 40, Activation: "relu"},
+		{Layers: 2, Width: 33, Activation: "gelu"},
+		{Layers: 2, Width: 300, Activation: "relu", Residual: true},
+		{Layers: 1, Width: 17, Activation: "relu", Dropout: 0.3},
+	}
+	for _, cfg := range cases {
+		in := 300
+		if cfg.Residual {
+			in = cfg.Width
+		}
+		var outs [2]Matrix
+		var dins [2][]float64
+		var grads [2][][]float64
+		for pi, prec := range []string{Float64, Float32} {
+			cfg.Precision = prec
+			rng := rand.New(rand.NewPCG(7, 8))
+			m, err := NewMLP("f", "mlp", in, cfg, rng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			x := randMatrix(rng, 600, in)
+			narrowed := make([]float32, len(x.Data)) // exact in both precisions
+			narrow(narrowed, x.Data)
+			widen(x.Data, narrowed)
+			dout := randMatrix(rng, 600, cfg.Width)
+			var tape Tape
+			y := m.ForwardTape(&tape, x, rand.New(rand.NewPCG(9, 10)))
+			outs[pi] = Matrix{y.Rows, y.Cols, append([]float64(nil), y.Data...)}
+			dins[pi] = append([]float64(nil), m.Backward(&tape, dout).Data...)
+			for _, p := range m.Params() {
+				grads[pi] = append(grads[pi], p.Grad)
+			}
+		}
+		name := fmt.Sprintf("%+v", cfg)
+		closeAll := func(what string, a, b []float64) {
+			var scale float64
+			for _, v := range a {
+				scale = max(scale, math.Abs(v))
+			}
+			for i := range a {
+				if d := math.Abs(a[i] - b[i]); d > 1e-5*scale {
+					t.Fatalf("%s %s[%d]: float64 %v, float32 %v (scale %v)", name, what, i, a[i], b[i], scale)
+				}
+			}
+		}
+		closeAll("output", outs[0].Data, outs[1].Data)
+		closeAll("input gradient", dins[0], dins[1])
+		for i := range grads[0] {
+			closeAll(fmt.Sprintf("parameter %d gradient", i), grads[0][i], grads[1][i])
 		}
 	}
 }
