@@ -55,7 +55,8 @@ type User struct {
 //
 // Embeddings are stored as float32, once, and pairs refer to them by row index: a
 // Pick-a-Pic-sized set (1,000,000 items of dimension 1024) is 4 GB as float32 and would be
-// 8 GB as float64. Models widen the rows they need to float64 when they gather a mini-batch.
+// 8 GB as float64. Models copy the rows of a mini-batch into their MLPs' input (float32 by
+// default, widened for float64 MLPs).
 type Data struct {
 	Name  string
 	Dim   int       // item embedding dimension D
