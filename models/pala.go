@@ -32,7 +32,7 @@ type PALA struct {
 
 	// Frozen mode (few-shot): f(items) and f(P) precomputed in evaluation mode, so only
 	// the new users' weights are differentiated.
-	itemCache  *Matrix
+	itemCache  *rowCache
 	protoCache *Matrix
 	// Evaluation mode: ideal point of every user, valid after prepareEval.
 	idealCache *Matrix
@@ -159,8 +159,8 @@ func (m *PALA) batch(pairs []datasets.Pair, rng *rand.Rand, backward, eval bool)
 	if cached {
 		L, R = resize(&w.L, B, dOut), resize(&w.R, B, dOut)
 		for i, p := range pairs {
-			copy(L.Row(i), m.itemCache.Row(p.Left))
-			copy(R.Row(i), m.itemCache.Row(p.Right))
+			m.itemCache.rowInto(L.Row(i), p.Left)
+			m.itemCache.rowInto(R.Row(i), p.Right)
 		}
 	} else {
 		L, R = Matrix{B, dOut, out.Data[:B*dOut]}, Matrix{B, dOut, out.Data[B*dOut : 2*B*dOut]}
@@ -246,8 +246,7 @@ func dist(a, b []float64) float64 {
 
 // freeze precomputes f(items) and f(P) in evaluation mode for few-shot fitting.
 func (m *PALA) freeze() {
-	items := mapItems(m.f, m.ds.NumItems(), m.ds.Dim, m.ds.Items)
-	m.itemCache = &items
+	m.itemCache = mapItemsCache(m.f, m.ds.NumItems(), m.ds.Dim, m.ds.Items)
 	if m.cfg.IdealPoint != "Pw" {
 		protos := m.mapAll(Matrix{m.cfg.K, m.ds.Dim, m.P.Value})
 		m.protoCache = &protos
@@ -287,6 +286,47 @@ func mapItems(f *MLP, rows, cols int, x []float32) Matrix {
 	return out
 }
 
+// rowCache holds f(x) of every item in evaluation mode: as float32 when f computes in float32
+// (its outputs are float32 values, so nothing is lost, and a million 1024-wide rows take 4 GB
+// instead of 8), as float64 otherwise.
+type rowCache struct {
+	cols int
+	f32  []float32
+	f64  []float64
+}
+
+// rowInto writes row i into dst as float64.
+func (c *rowCache) rowInto(dst []float64, i int) {
+	if c.f32 != nil {
+		widen(dst, c.f32[i*c.cols:(i+1)*c.cols])
+		return
+	}
+	copy(dst, c.f64[i*c.cols:(i+1)*c.cols])
+}
+
+// mapItemsCache is mapItems into a rowCache.
+func mapItemsCache(f *MLP, rows, cols int, x []float32) *rowCache {
+	const chunk = 4096
+	c := &rowCache{cols: f.Out}
+	if f.single {
+		c.f32 = make([]float32, rows*f.Out)
+	} else {
+		c.f64 = make([]float64, rows*f.Out)
+	}
+	var t Tape
+	for s := 0; s < rows; s += chunk {
+		e := min(s+chunk, rows)
+		f.Input(&t, e-s, cols).SetRows32(0, x[s*cols:e*cols])
+		y := f.ForwardInput(&t, nil)
+		if c.f32 != nil {
+			narrow(c.f32[s*f.Out:], y.Data) // exact: y holds float32 values
+		} else {
+			copy(c.f64[s*f.Out:], y.Data)
+		}
+	}
+	return c
+}
+
 // prepareEval computes, in evaluation mode, f of every item and every user's ideal point, so
 // Margin is two distances.
 func (m *PALA) prepareEval() {
@@ -321,7 +361,10 @@ func (m *PALA) idealPoints(wb Matrix) Matrix {
 // Margin is r(left) - r(right) (for the default score ||f(right) - u|| - ||f(left) - u||):
 // positive predicts the left item. It needs prepareEval after the last parameter change.
 func (m *PALA) Margin(p datasets.Pair) float64 {
-	return m.head.margin(m.itemCache.Row(p.Left), m.itemCache.Row(p.Right), m.idealCache.Row(p.User))
+	l, r := make([]float64, m.f.Out), make([]float64, m.f.Out)
+	m.itemCache.rowInto(l, p.Left)
+	m.itemCache.rowInto(r, p.Right)
+	return m.head.margin(l, r, m.idealCache.Row(p.User))
 }
 
 // PairLoss is the training loss of one pair (unweighted, without the bound).

@@ -27,7 +27,7 @@ type PALB struct {
 
 	// Evaluation and frozen (few-shot) mode: f of every item, and g_0(c) .. g_{K-1}(c) of every
 	// prompt side by side in one row of K*d values, computed without dropout.
-	itemCache   *Matrix
+	itemCache   *rowCache
 	promptCache *Matrix
 	// evalW holds every user's evaluation weights (users x K), valid after prepareEval.
 	evalW *Matrix
@@ -125,8 +125,8 @@ func (m *PALB) batch(pairs []datasets.Pair, rng *rand.Rand, backward, eval bool)
 	if cached {
 		L, R = resize(&w.L, B, d), resize(&w.R, B, d)
 		for i, p := range pairs {
-			copy(L.Row(i), m.itemCache.Row(p.Left))
-			copy(R.Row(i), m.itemCache.Row(p.Right))
+			m.itemCache.rowInto(L.Row(i), p.Left)
+			m.itemCache.rowInto(R.Row(i), p.Right)
 		}
 	} else {
 		in := m.f.Input(&w.fTape, 2*B, D)
@@ -205,8 +205,7 @@ func mixRows(w []float64, row func(k int) []float64, out []float64) {
 // freeze computes the evaluation-mode caches of f over every item and of every g_k over every
 // prompt, so few-shot fitting differentiates only the new users' weights.
 func (m *PALB) freeze() {
-	items := mapItems(m.f, m.ds.NumItems(), m.ds.Dim, m.ds.Items)
-	m.itemCache = &items
+	m.itemCache = mapItemsCache(m.f, m.ds.NumItems(), m.ds.Dim, m.ds.Items)
 	d, np := m.f.Out, m.ds.NumPrompts()
 	cache := NewMatrix(np, m.cfg.K*d)
 	for k, g := range m.g {
@@ -235,7 +234,10 @@ func (m *PALB) Margin(p datasets.Pair) float64 {
 	u := make([]float64, d)
 	row := m.promptCache.Row(p.Prompt)
 	mixRows(m.evalW.Row(p.User), func(k int) []float64 { return row[k*d : (k+1)*d] }, u)
-	return m.head.margin(m.itemCache.Row(p.Left), m.itemCache.Row(p.Right), u)
+	l, r := make([]float64, d), make([]float64, d)
+	m.itemCache.rowInto(l, p.Left)
+	m.itemCache.rowInto(r, p.Right)
+	return m.head.margin(l, r, u)
 }
 
 // PairLoss is the training loss of one pair (unweighted, without the bound).
