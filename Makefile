@@ -16,7 +16,7 @@ TAGS    ?=
 GOTAGS  := $(if $(TAGS),-tags $(TAGS),)
 
 # Packages that run work concurrently: their tests also run under the race detector.
-RACE_PKGS := ./sweeps/ ./internal/experiment/ ./cmd/pal/ ./datasets/download/ ./datasets/embed/ ./internal/sgemm/
+RACE_PKGS := ./sweeps/ ./internal/experiment/ ./cmd/pal/ ./datasets/download/ ./datasets/embed/ ./internal/sgemm/ ./internal/par/
 
 .PHONY: all build test vet fmt-check unit unit-purego unit-openblas race reproduce bench bench-scale docs clean
 
@@ -39,7 +39,7 @@ unit:
 
 # The pure-Go float32 matrix kernel (what non-amd64 machines run) under the models' tests.
 unit-purego:
-	$(GO) test -tags purego ./internal/sgemm/ ./models/
+	$(GO) test -tags purego ./internal/sgemm/ ./internal/par/ ./models/
 
 # The OpenBLAS path's tests (CI runs them when libopenblas-dev is installed).
 unit-openblas:

@@ -1,6 +1,10 @@
 package models
 
-import "math"
+import (
+	"math"
+
+	"github.com/pal-harness/pal/internal/par"
+)
 
 // GroupHyper is the learning rate and decoupled weight decay of one parameter group.
 type GroupHyper struct {
@@ -46,16 +50,31 @@ func (a *Adam) Step() {
 	rc2 := 1 / math.Sqrt(c2)
 	for i, p := range a.params {
 		h := a.groups[p.Group]
-		m, v := a.m[i], a.v[i]
-		decay := 1 - h.LR*h.WeightDecay
-		step := h.LR / c1
-		value := p.Value[:len(p.Grad)]
-		m, v = m[:len(p.Grad)], v[:len(p.Grad)]
-		for j, g := range p.Grad {
-			mj := b1*m[j] + g1*g
-			vj := b2*v[j] + g2*g*g
-			m[j], v[j] = mj, vj
-			value[j] = value[j]*decay - step*mj/(math.Sqrt(vj)*rc2+a.Eps)
+		u := adamUpdate{b1: b1, b2: b2, g1: g1, g2: g2, rc2: rc2, eps: a.Eps,
+			decay: 1 - h.LR*h.WeightDecay, step: h.LR / c1}
+		n := len(p.Grad)
+		value, grad, m, v := p.Value[:n], p.Grad, a.m[i][:n], a.v[i][:n]
+		if par.Parts(n, parGrain) == 1 {
+			u.apply(value, grad, m, v)
+			continue
 		}
+		par.For(n, parGrain, func(lo, hi int) { u.apply(value[lo:hi], grad[lo:hi], m[lo:hi], v[lo:hi]) })
+	}
+}
+
+// adamUpdate is one parameter group's AdamW step constants (see Step).
+type adamUpdate struct {
+	b1, b2, g1, g2, rc2, eps, decay, step float64
+}
+
+// apply updates each element of value (and its moments m and v) from its gradient: element-wise,
+// so large parameters are split over goroutines without changing a bit.
+func (u adamUpdate) apply(value, grad, m, v []float64) {
+	grad, m, v = grad[:len(value)], m[:len(value)], v[:len(value)]
+	for j, g := range grad {
+		mj := u.b1*m[j] + u.g1*g
+		vj := u.b2*v[j] + u.g2*g*g
+		m[j], v[j] = mj, vj
+		value[j] = value[j]*u.decay - u.step*mj/(math.Sqrt(vj)*u.rc2+u.eps)
 	}
 }

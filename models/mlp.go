@@ -116,7 +116,7 @@ func (in *Input) SetRows32(i int, v []float32) {
 	if in.x32 != nil {
 		copy(in.x32[i*in.Cols:], v)
 	} else {
-		widen(in.x64[i*in.Cols:], v)
+		mapSplit(in.x64[i*in.Cols:i*in.Cols+len(v)], v, widen)
 	}
 }
 
@@ -124,7 +124,7 @@ func (in *Input) SetRows32(i int, v []float32) {
 // for a float32 MLP.
 func (in *Input) SetRows64(i int, v []float64) {
 	if in.x32 != nil {
-		narrow(in.x32[i*in.Cols:], v)
+		mapSplit(in.x32[i*in.Cols:i*in.Cols+len(v)], v, narrow)
 	} else {
 		copy(in.x64[i*in.Cols:], v)
 	}
@@ -218,7 +218,7 @@ func (t *tape[T]) loadParams(m *MLP) {
 			if len(*w) != len(l.w.Value) {
 				*w, *b = make([]float32, len(l.w.Value)), make([]float32, len(l.b.Value))
 			}
-			narrow(*w, l.w.Value)
+			mapSplit(*w, l.w.Value, narrow)
 			narrow(*b, l.b.Value)
 		}
 	}
@@ -246,7 +246,7 @@ func (m *MLP) ForwardTape(t *Tape, x Matrix, rng *rand.Rand) Matrix {
 func (m *MLP) forward32(t *Tape, x32 dense[float32], rng *rand.Rand) Matrix {
 	y := forward(m, &t.t32, x32, rng)
 	out := resize(&t.out, y.Rows, y.Cols)
-	widen(out.Data, y.Data)
+	mapSplit(out.Data, y.Data, widen)
 	return out
 }
 
@@ -259,9 +259,7 @@ func forward[T float](m *MLP, t *tape[T], x dense[T], rng *rand.Rand) dense[T] {
 	for i, l := range m.layers {
 		t.inputs[i] = h
 		z := resizeT(&t.pre[i], x.Rows, l.out)
-		for r := 0; r < z.Rows; r++ { // the bias in every row, then one GEMM adds x*W
-			copy(z.row(r), t.b[i])
-		}
+		fillRows(z.Data, t.b[i]) // the bias in every row, then one GEMM adds x*W
 		gemmT(false, false, h, dense[T]{l.in, l.out, t.w[i]}, 1, z)
 		if i == n-1 {
 			h = z
@@ -287,7 +285,7 @@ func forward[T float](m *MLP, t *tape[T], x dense[T], rng *rand.Rand) dense[T] {
 		}
 		a := resizeT(&t.act[i], z.Rows, z.Cols)
 		if m.cfg.Activation == "relu" {
-			reluForward(z.Data, a.Data)
+			mapSplit(z.Data, a.Data, reluForward[T])
 		} else {
 			for j, v := range z.Data {
 				a.Data[j] = T(activate(m.cfg.Activation, float64(v)))
@@ -296,9 +294,7 @@ func forward[T float](m *MLP, t *tape[T], x dense[T], rng *rand.Rand) dense[T] {
 		h = a
 	}
 	if m.cfg.Residual {
-		for j := range h.Data {
-			h.Data[j] += x.Data[j]
-		}
+		mapSplit(h.Data, x.Data, addTo[T])
 	}
 	return h
 }
@@ -317,13 +313,13 @@ func (m *MLP) BackwardRows(t *Tape, dout Matrix, rows int) Matrix {
 		return Matrix(backward(m, &t.t64, dense[float64](dout), rows))
 	}
 	d32 := resizeT(&t.dout32, dout.Rows, dout.Cols)
-	narrow(d32.Data, dout.Data)
+	mapSplit(d32.Data, dout.Data, narrow)
 	dx := backward(m, &t.t32, d32, rows)
 	if dx.Rows == 0 {
 		return Matrix{}
 	}
 	din := resize(&t.din, dx.Rows, dx.Cols)
-	widen(din.Data, dx.Data)
+	mapSplit(din.Data, dx.Data, widen)
 	return din
 }
 
@@ -335,7 +331,7 @@ func backward[T float](m *MLP, t *tape[T], dout dense[T], rows int) dense[T] {
 			z, mask := t.pre[i], t.masks[i]
 			switch {
 			case m.cfg.Activation == "relu" && mask == nil:
-				reluBackward(z.Data, d.Data)
+				mapSplit(z.Data, d.Data, reluBackward[T])
 			default:
 				for j, v := range z.Data {
 					g := d.Data[j] * T(activateGrad(m.cfg.Activation, float64(v)))
@@ -368,9 +364,7 @@ func backward[T float](m *MLP, t *tape[T], dout dense[T], rows int) dense[T] {
 	}
 	if m.cfg.Residual {
 		off := (dout.Rows - rows) * dout.Cols
-		for j := range d.Data {
-			d.Data[j] += dout.Data[off+j]
-		}
+		mapSplit(d.Data, dout.Data[off:], addTo[T])
 	}
 	return d
 }
@@ -402,9 +396,7 @@ func (t *tape[T]) weightGrad(i int, l *linear, dy dense[T]) {
 	ones := dense[T]{1, dy.Rows, t.ones[:dy.Rows]}
 	db := dense[T]{1, l.out, dw.Data[l.in*l.out:]}
 	gemmT(false, false, ones, dy, 0, db)
-	for j, v := range dw.Data[:l.in*l.out] {
-		l.w.Grad[j] += float64(v)
-	}
+	mapSplit(l.w.Grad[:l.in*l.out], any(dw.Data[:l.in*l.out]).([]float32), accumulate32)
 	for j, v := range db.Data {
 		l.b.Grad[j] += float64(v)
 	}

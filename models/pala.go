@@ -153,7 +153,7 @@ func (m *PALA) batch(pairs []datasets.Pair, rng *rand.Rand, backward, eval bool)
 	}
 	dOut := m.f.Out
 	gOut := resize(&w.gOut, out.Rows, out.Cols) // gradient w.r.t. f's outputs
-	clear(gOut.Data)
+	clearSplit(gOut.Data)
 
 	var L, R, gL, gR Matrix // B x d mapped items and their gradients (none when cached)
 	if cached {

@@ -136,7 +136,7 @@ func (m *PALB) batch(pairs []datasets.Pair, rng *rand.Rand, backward, eval bool)
 		}
 		out := m.f.ForwardInput(&w.fTape, rng)
 		gOut = resize(&w.gOut, 2*B, d)
-		clear(gOut.Data)
+		clearSplit(gOut.Data)
 		L, R = Matrix{B, d, out.Data[:B*d]}, Matrix{B, d, out.Data[B*d:]}
 		gL, gR = Matrix{B, d, gOut.Data[:B*d]}, Matrix{B, d, gOut.Data[B*d:]}
 	}

@@ -24,7 +24,7 @@ func CountParams(ps []*Param) int {
 
 func zeroGrads(ps []*Param) {
 	for _, p := range ps {
-		clear(p.Grad)
+		clearSplit(p.Grad)
 	}
 }
 

@@ -21,7 +21,7 @@ import (
 
 // BuilderVersion is part of every fingerprint: bump it when the same archive starts giving
 // different Data (another row order, another split rule).
-const BuilderVersion = 1
+const BuilderVersion = 2 // 2: embeddings stored as float32 (float64 archives load rounded)
 
 // Options are the reader's knobs beyond the archive itself.
 type Options struct {

@@ -31,11 +31,9 @@
 //
 // Products are split over up to [SetThreads] goroutines, one per 2^21
 // multiply-adds (m*n*k; so from about 4 million on), along m or n (whole tiles per part); the
-// caller's goroutine does one part and long-lived workers the others.
-// Idle workers and the waiting caller poll for about 100µs before they
-// block, because waking a parked goroutine on an idle (virtual) CPU costs
-// as much as a whole small product. Packing buffers are kept per kernel in
-// a free list, so steady-state calls allocate nothing.
+// caller's goroutine does one part and the long-lived workers of internal/par
+// the others (see that package for the hand-off). Packing buffers are kept
+// per kernel in a free list, so steady-state calls allocate nothing.
 //
 // # Determinism
 //

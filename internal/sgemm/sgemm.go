@@ -1,10 +1,10 @@
 package sgemm
 
 import (
-	"runtime"
 	"sync"
-	"sync/atomic"
 	"unsafe"
+
+	"github.com/pal-harness/pal/internal/par"
 )
 
 // kernel describes one micro-kernel and the fixed blocking used with it.
@@ -42,31 +42,12 @@ var active *kernel
 // Kernel names the micro-kernel in use: "avx512", "avx2", or "generic".
 func Kernel() string { return active.name }
 
-// threads is the SetThreads value; 0 means "not set yet".
-var threads atomic.Int64
-
 // SetThreads sets the maximum goroutines one Gemm call may use (default
-// runtime.GOMAXPROCS(0) at first use; n < 1 means 1). It is safe to call
-// concurrently with Gemm; a running call keeps the value it started with.
-// The thread count never changes results.
-func SetThreads(n int) {
-	if n < 1 {
-		n = 1
-	}
-	if n > maxWorkers {
-		n = maxWorkers
-	}
-	threads.Store(int64(n))
-}
-
-func maxThreads() int {
-	t := threads.Load()
-	if t == 0 {
-		threads.CompareAndSwap(0, int64(min(runtime.GOMAXPROCS(0), maxWorkers)))
-		t = threads.Load()
-	}
-	return int(t)
-}
+// runtime.GOMAXPROCS(0) at first use; n < 1 means 1). It is par.SetThreads:
+// the element-wise passes that share the workers follow it too. It is safe to
+// call concurrently with Gemm; a running call keeps the value it started
+// with. The thread count never changes results.
+func SetThreads(n int) { par.SetThreads(n) }
 
 // params holds one Gemm call's arguments.
 type params struct {

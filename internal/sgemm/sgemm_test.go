@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/pal-harness/pal/internal/par"
 )
 
 // useKernel makes k the active kernel for the rest of the test.
@@ -16,9 +18,9 @@ func useKernel(t testing.TB, k *kernel) {
 
 // useThreads sets SetThreads for the rest of the test.
 func useThreads(t testing.TB, n int) {
-	old := threads.Load()
+	old := par.Threads()
 	SetThreads(n)
-	t.Cleanup(func() { threads.Store(old) })
+	t.Cleanup(func() { SetThreads(old) })
 }
 
 // forceParallel lowers the parallel threshold so small test products use
@@ -362,12 +364,12 @@ func TestAllocs(t *testing.T) {
 func TestSetThreads(t *testing.T) {
 	useThreads(t, 1)
 	SetThreads(0)
-	if maxThreads() != 1 {
-		t.Fatalf("SetThreads(0): %d threads", maxThreads())
+	if par.Threads() != 1 {
+		t.Fatalf("SetThreads(0): %d threads", par.Threads())
 	}
 	SetThreads(3)
-	if maxThreads() != 3 {
-		t.Fatalf("SetThreads(3): %d threads", maxThreads())
+	if par.Threads() != 3 {
+		t.Fatalf("SetThreads(3): %d threads", par.Threads())
 	}
 	if Kernel() == "" {
 		t.Fatal("empty kernel name")
