@@ -285,7 +285,7 @@ func forward[T float](m *MLP, t *tape[T], x dense[T], rng *rand.Rand) dense[T] {
 		}
 		a := resizeT(&t.act[i], z.Rows, z.Cols)
 		if m.cfg.Activation == "relu" {
-			mapSplit(z.Data, a.Data, reluForward[T])
+			mapSplit(z.Data, a.Data, opsOf[T]().reluForward)
 		} else {
 			for j, v := range z.Data {
 				a.Data[j] = T(activate(m.cfg.Activation, float64(v)))
@@ -294,7 +294,7 @@ func forward[T float](m *MLP, t *tape[T], x dense[T], rng *rand.Rand) dense[T] {
 		h = a
 	}
 	if m.cfg.Residual {
-		mapSplit(h.Data, x.Data, addTo[T])
+		mapSplit(h.Data, x.Data, opsOf[T]().addTo)
 	}
 	return h
 }
@@ -331,7 +331,7 @@ func backward[T float](m *MLP, t *tape[T], dout dense[T], rows int) dense[T] {
 			z, mask := t.pre[i], t.masks[i]
 			switch {
 			case m.cfg.Activation == "relu" && mask == nil:
-				mapSplit(z.Data, d.Data, reluBackward[T])
+				mapSplit(z.Data, d.Data, opsOf[T]().reluBackward)
 			default:
 				for j, v := range z.Data {
 					g := d.Data[j] * T(activateGrad(m.cfg.Activation, float64(v)))
@@ -364,7 +364,7 @@ func backward[T float](m *MLP, t *tape[T], dout dense[T], rows int) dense[T] {
 	}
 	if m.cfg.Residual {
 		off := (dout.Rows - rows) * dout.Cols
-		mapSplit(d.Data, dout.Data[off:], addTo[T])
+		mapSplit(d.Data, dout.Data[off:], opsOf[T]().addTo)
 	}
 	return d
 }

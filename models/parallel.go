@@ -80,3 +80,24 @@ func accumulate32(dst []float64, src []float32) {
 		dst[j] += float64(src[j])
 	}
 }
+
+// elementOps holds the element-wise loops of one precision as package-level function values:
+// generic code that passed reluForward[T] itself would build (and, since mapSplit may hand it
+// to another goroutine, allocate) a closure over T's dictionary at every call.
+type elementOps[T float] struct {
+	reluForward, reluBackward, addTo func(a, b []T)
+}
+
+var (
+	ops32 = &elementOps[float32]{reluForward[float32], reluBackward[float32], addTo[float32]}
+	ops64 = &elementOps[float64]{reluForward[float64], reluBackward[float64], addTo[float64]}
+)
+
+// opsOf returns the element-wise loops for T.
+func opsOf[T float]() *elementOps[T] {
+	var z T
+	if _, ok := any(z).(float32); ok {
+		return any(ops32).(*elementOps[T])
+	}
+	return any(ops64).(*elementOps[T])
+}
