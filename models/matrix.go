@@ -1,6 +1,7 @@
 package models
 
 import (
+	"github.com/pal-harness/pal/internal/par"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 )
@@ -43,34 +44,83 @@ func gemm(transA, transB bool, alpha float64, a, b Matrix, beta float64, c Matri
 		k = A.Rows
 	}
 	lda, ldb, ldc := max(1, A.Stride), max(1, B.Stride), max(1, C.Stride)
-	if BLAS == "gonum" && k <= gonumBlock && m*n*k <= smallGemm && gemmParallel(m, n) {
-		// gonum starts a goroutine per 64 x 64 block of C once there are 4 blocks, which for the
-		// tiny products of a training step (B x K by K x D mixtures) costs more than the
-		// arithmetic. Pieces of at most 64 rows and 192 columns stay on its serial path, and
-		// for k <= 64 both paths sum every element in the same order (see sameGemmPath): the
-		// bits do not change.
-		for i0 := 0; i0 < m; i0 += gonumBlock {
-			mi := min(gonumBlock, m-i0)
-			a := A.Data[i0*lda:]
-			if transA {
-				a = A.Data[i0:]
-			}
-			for j0 := 0; j0 < n; j0 += 3 * gonumBlock {
-				nj := min(3*gonumBlock, n-j0)
-				b := B.Data[j0:]
-				if transB {
-					b = B.Data[j0*ldb:]
-				}
-				dgemm.Dgemm(ta, tb, mi, nj, k, alpha, a, lda, b, ldb, beta, C.Data[i0*ldc+j0:], ldc)
-			}
-		}
+	if BLAS == "gonum" && gemmParallel(m, n) && alpha != 0 && k > 0 {
+		gonumBlocks(ta, tb, m, n, k, alpha, A.Data, lda, B.Data, ldb, beta, C.Data, ldc)
 		return
 	}
 	dgemm.Dgemm(ta, tb, m, n, k, alpha, A.Data, lda, B.Data, ldb, beta, C.Data, ldc)
 }
 
-// smallGemm is the most multiply-adds a float64 product may have to be cut into serial pieces.
-const smallGemm = 1 << 20
+// gonumBlocks is gonum's Dgemm for a product large enough for its parallel path, computed
+// the way that path computes it: C scaled by beta, then each gonumBlock x gonumBlock block of
+// C accumulates alpha*op(A)op(B) over k in pieces of gonumBlock, in order, each piece one call
+// small enough for gonum's serial kernel. So the bits are gonum's at any size; what differs is
+// who runs the blocks: gonum starts a goroutine per block (an allocation each: about 2,200 per
+// PAL-A step at the large size, and more cost than arithmetic for the thin B x K by K x D
+// mixtures of a step); here large products spread whole blocks over internal/par's workers
+// and small ones run on the caller.
+func gonumBlocks(ta, tb blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	if beta != 1 {
+		for i := 0; i < m; i++ {
+			row := c[i*ldc : i*ldc+n]
+			if beta == 0 {
+				clear(row)
+				continue
+			}
+			for j := range row {
+				row[j] *= beta
+			}
+		}
+	}
+	p := gonumProduct{ta, tb, m, n, k, alpha, a, lda, b, ldb, c, ldc}
+	blocks := (m + gonumBlock - 1) / gonumBlock * p.colBlocks()
+	// Blocks per part: about gonumParWork multiply-adds each (edge blocks hold less than
+	// 64 x 64, so the grain comes from the whole product's work).
+	if grain := max(1, blocks*gonumParWork/max(1, m*n*k)); par.Parts(blocks, grain) > 1 {
+		par.For(blocks, grain, p.blocks) // the method value allocates; only large products get here
+		return
+	}
+	p.blocks(0, blocks)
+}
+
+// gonumProduct is the arguments of a gonumBlocks call after C was scaled.
+type gonumProduct struct {
+	ta, tb  blas.Transpose
+	m, n, k int
+	alpha   float64
+	a       []float64
+	lda     int
+	b       []float64
+	ldb     int
+	c       []float64
+	ldc     int
+}
+
+func (p gonumProduct) colBlocks() int { return (p.n + gonumBlock - 1) / gonumBlock }
+
+// blocks computes blocks [lo, hi) of C, numbered row-major over the grid of blocks.
+func (p gonumProduct) blocks(lo, hi int) {
+	bn := p.colBlocks()
+	for blk := lo; blk < hi; blk++ {
+		i, j := blk/bn*gonumBlock, blk%bn*gonumBlock
+		mi, nj := min(gonumBlock, p.m-i), min(gonumBlock, p.n-j)
+		for l := 0; l < p.k; l += gonumBlock {
+			kl := min(gonumBlock, p.k-l)
+			ai, bi := i*p.lda+l, l*p.ldb+j
+			if p.ta == blas.Trans {
+				ai = l*p.lda + i
+			}
+			if p.tb == blas.Trans {
+				bi = j*p.ldb + l
+			}
+			dgemm.Dgemm(p.ta, p.tb, mi, nj, kl, p.alpha, p.a[ai:], p.lda, p.b[bi:], p.ldb, 1, p.c[i*p.ldc+j:], p.ldc)
+		}
+	}
+}
+
+// gonumParWork is the multiply-adds (about 0.1 ms of gonum's serial kernel) below which a
+// float64 product is not split over goroutines.
+const gonumParWork = 1 << 18
 
 // gonum v0.17's Dgemm (blas/gonum/dgemm.go) cuts C into blocks of gonumBlock x gonumBlock and
 // works on them in parallel when there are at least gonumMinParBlocks of them, else serially.
