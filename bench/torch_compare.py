@@ -13,11 +13,14 @@ alternative); the output names the library used (torch_blas), so say which one a
 
 The Go side is `go run ./bench/gobench` with the same flags; both time whole training steps
 (forward, backward, AdamW update) on mini-batches drawn from one fixed data set, after warm-up.
+With --rounds R the two sides alternate R times and the ratio printed is the median of the R
+per-round ratios (each round's numbers are in "rounds").
 """
 import argparse
 import json
 import math
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -184,17 +187,31 @@ def main():
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--no-go", action="store_true", help="measure PyTorch only")
     ap.add_argument("--go-tags", default="", help="build tags of the Go side (e.g. openblas)")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="alternate the two sides this many times (PyTorch, Go, PyTorch, Go, ...) and "
+                         "report the median of the per-round ratios: a slow spell of the machine then "
+                         "hits both sides instead of deciding one ratio")
     args = ap.parse_args()
     cfg = SIZES[args.size]
-    pt = torch_throughput(args, cfg)
+    rounds, go = [], None
+    for _ in range(max(1, args.rounds)):
+        r = {"torch": round(torch_throughput(args, cfg), 1)}
+        if not args.no_go:
+            go = go_throughput(args)
+            r.update({"go": round(go["pairs_per_s"], 1), "ratio": round(go["pairs_per_s"] / r["torch"], 3)})
+        rounds.append(r)
+    med = lambda key: statistics.median(r[key] for r in rounds)
     row = {"model": args.model, "size": args.size, "batch": args.batch, "threads": args.threads,
            "torch_version": torch.__version__, "torch_blas": torch_blas(),
            "openblas_env": {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS")},
-           "torch_pairs_per_s": round(pt, 1)}
-    if not args.no_go:
-        go = go_throughput(args)
-        row.update({"go_blas": go.get("blas"), "go_kernel": go.get("kernel"), "go_precision": go.get("precision"), "go_pairs_per_s": round(go["pairs_per_s"], 1), "go_gflops": round(go["gflops"], 2),
-                    "ratio_go_over_torch": round(go["pairs_per_s"] / pt, 2)})
+           "torch_pairs_per_s": round(med("torch"), 1)}
+    if go is not None:
+        row.update({"go_blas": go.get("blas"), "go_kernel": go.get("kernel"), "go_precision": go.get("precision"),
+                    "go_pairs_per_s": round(med("go"), 1),
+                    "go_gflops": round(go["gflops"] * med("go") / go["pairs_per_s"], 2),
+                    "ratio_go_over_torch": round(med("ratio"), 2)})
+    if len(rounds) > 1:  # the medians above, and every round
+        row["rounds"] = rounds
     print(json.dumps(row))
 
 
