@@ -1,6 +1,7 @@
 # pal: two commands do everything on a fresh machine with Go:
 #   make reproduce   build pal, run the paper's embedded experiments, write the reports
-#   make test        vet, format check, unit tests (also with the pure-Go matrix kernel), race tests
+#   make test        vet, format check, unit tests (pure Go; again with the pure-Go float32 kernel;
+#                    and with OpenBLAS when it is installed), race tests
 GO      ?= go
 BIN     ?= bin/pal
 OUT     ?= results/reproduce
@@ -8,24 +9,42 @@ JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)$(shell git diff --quiet HEAD 2>/dev/null || echo +dirty)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
-# Matrix multiply: pure Go by default (internal/sgemm's assembly kernels for float32, gonum for
-# float64; same bits at any thread count). TAGS=openblas multiplies with OpenBLAS through
-# gonum.org/v1/netlib instead (needs Debian's libopenblas-dev; not faster here, last bits
-# differ: BENCHMARKS.md), TAGS=purego uses sgemm's pure-Go kernel.
-TAGS    ?=
+# Matrix multiply. float32 products (what every MLP computes in by default) run on
+# internal/sgemm's Go assembly kernels in every build. float64 products (precision = "float64",
+# the gradient checks, PAL's K x D prototype mixtures in every run) run on OpenBLAS's dgemm
+# (gonum.org/v1/netlib, build tag openblas) when the Go toolchain's C compiler can link
+# -lopenblas (Debian's libopenblas-dev), else on gonum's pure Go. OpenBLAS measured about as
+# fast as gonum at the small shapes and faster at the large ones: 1.2-1.3x with the SSE3
+# kernels Debian's OpenBLAS picks on this CPU, about 6x with OPENBLAS_CORETYPE=SkylakeX
+# (BENCHMARKS.md, "OpenBLAS"). Its float64 results differ from gonum's in the last bits, so
+# metrics differ slightly between the two builds. NOOPENBLAS=1 (or TAGS= with nothing) builds
+# pure Go; TAGS=purego uses sgemm's pure-Go kernel too. `make test` tests both builds.
+NOOPENBLAS ?=
+HAVE_OPENBLAS := $(shell [ "$$($(GO) env CGO_ENABLED 2>/dev/null)" = 1 ] && \
+	printf 'void openblas_set_num_threads(int);\nint main(void){openblas_set_num_threads(1);return 0;}\n' | \
+	$$($(GO) env CC 2>/dev/null) -x c - -lopenblas -o /dev/null >/dev/null 2>&1 && echo yes)
+TAGS    ?= $(if $(HAVE_OPENBLAS),$(if $(NOOPENBLAS),,openblas))
 GOTAGS  := $(if $(TAGS),-tags $(TAGS),)
+comma   := ,
+BLAS_NOTE := matrix multiply: float32 on internal/sgemm, float64 on $(if \
+	$(filter openblas,$(subst $(comma), ,$(TAGS))),OpenBLAS (-tags $(TAGS); NOOPENBLAS=1 for pure Go),gonum's pure Go$(if \
+	$(HAVE_OPENBLAS), (OpenBLAS is present; TAGS=openblas uses it), (OpenBLAS not found: libopenblas-dev and cgo make float64 faster)))
 
 # Packages that run work concurrently: their tests also run under the race detector.
 RACE_PKGS := ./sweeps/ ./internal/experiment/ ./cmd/pal/ ./datasets/download/ ./datasets/embed/ ./internal/sgemm/ ./internal/par/
 
-.PHONY: all build test vet fmt-check unit unit-purego unit-openblas race reproduce bench bench-scale docs clean
+.PHONY: all build test vet fmt-check unit unit-purego unit-openblas no-openblas race reproduce bench bench-scale docs clean
 
 all: build
 
 build:
+	@echo "pal: $(BLAS_NOTE)"
 	$(GO) build $(GOTAGS) -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/pal
 
-test: vet fmt-check unit unit-purego race
+# Both matrix-multiply builds whatever TAGS is: the pure-Go one (unit, whose golden tests need
+# its exact bits), sgemm's pure-Go kernel, the race tests, and the OpenBLAS build when the
+# library is present.
+test: vet fmt-check unit unit-purego race $(if $(HAVE_OPENBLAS),unit-openblas,no-openblas)
 
 vet:
 	$(GO) vet ./...
@@ -34,17 +53,21 @@ fmt-check:
 	@files=$$(gofmt -l $$(find . -name '*.go' -not -path './results/*')); \
 	if [ -n "$$files" ]; then echo "gofmt would change these files (run gofmt -w):"; echo "$$files"; exit 1; fi
 
+# The default, pure-Go build (no tags), including the golden bit-exact metrics tests.
 unit:
-	$(GO) test $(GOTAGS) ./...
+	$(GO) test ./...
 
 # The pure-Go float32 matrix kernel (what non-amd64 machines run) under the models' tests.
 unit-purego:
 	$(GO) test -tags purego ./internal/sgemm/ ./internal/par/ ./models/
 
-# The OpenBLAS path's tests (CI runs them when libopenblas-dev is installed).
+# The OpenBLAS build's tests (make test runs them when the library is present).
 unit-openblas:
 	$(GO) vet -tags openblas ./models/ ./bench/...
 	$(GO) test -tags openblas ./models/ ./baselines/ ./internal/... ./cmd/pal/
+
+no-openblas:
+	@echo "OpenBLAS not found (libopenblas-dev and a cgo C compiler): the openblas build's tests are skipped"
 
 race:
 	$(GO) test -race $(RACE_PKGS)
@@ -61,6 +84,7 @@ BENCH      ?= .
 BENCHCOUNT ?= 6
 BENCHFLAGS ?= -short
 bench:
+	@echo "pal: $(BLAS_NOTE)"
 	$(GO) test $(GOTAGS) -run '^$$' -bench '$(BENCH)' $(BENCHFLAGS) -benchmem -count $(BENCHCOUNT) -timeout 3h ./models/ | tee bench.txt
 	@if command -v benchstat >/dev/null 2>&1; then benchstat bench.txt; \
 	else echo "summarise with benchstat: go install golang.org/x/perf/cmd/benchstat@latest && benchstat bench.txt"; fi
@@ -76,6 +100,7 @@ SCALE_USERS ?= 5000
 SCALE_SEED  ?= 1
 SCALE_TRAIN ?= -model pal-a -epochs 1 -batch 4096 -width 64 -layers 1 -k 2
 bench-scale:
+	@echo "pal: $(BLAS_NOTE)"
 	$(GO) build $(GOTAGS) -o bin/pal-scale ./bench/scale
 	@if [ -f $(SCALE_DIR)/items.npy ] && [ -f $(SCALE_DIR)/pairs.csv ]; then echo "using $(SCALE_DIR) (delete it to regenerate)"; \
 	else ./bin/pal-scale gen -dir $(SCALE_DIR) -items $(SCALE_ITEMS) -dim $(SCALE_DIM) -pairs $(SCALE_PAIRS) -users $(SCALE_USERS) -seed $(SCALE_SEED); fi

@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"testing"
 
 	"github.com/pal-harness/pal/datasets"
@@ -122,59 +123,90 @@ func BenchmarkEval(b *testing.B) {
 	}
 }
 
-// BenchmarkGEMM measures the matrix-multiply rate of gonum's pure-Go BLAS in float64 (what
-// precision = "float64" trains with) and float32, and of internal/sgemm (what the default
-// float32 training uses), at the shapes of the two sizes' forward products (rows x inner by
-// inner x cols).
+// BenchmarkGEMM measures the matrix-multiply rate, on 1 and 2 threads, at the shapes of the
+// training step (rows x inner by inner x cols): the two sizes' forward products, the large
+// size at batch 4096 with its 3 x 4096 rows, and PAL-A's mixture of prototypes (batch x K by
+// K x D). float64: gonum's pure-Go Dgemm, and "dgemm", the build's float64 product as the
+// models call it (gonum, or OpenBLAS with -tags openblas: what precision = "float64" and the
+// prototype products use); float32: gonum, internal/sgemm (what float32 MLPs use in every
+// build) and, with -tags openblas, OpenBLAS's sgemm. -short leaves out the 12288-row shape.
 func BenchmarkGEMM(b *testing.B) {
-	shapes := []struct{ m, k, n int }{{768, 64, 64}, {4096, 1024, 1024}}
-	for _, s := range shapes {
-		flops := 2 * float64(s.m) * float64(s.k) * float64(s.n)
-		b.Run(fmt.Sprintf("float64/%dx%dx%d", s.m, s.k, s.n), func(b *testing.B) {
-			a := blas64.General{Rows: s.m, Cols: s.k, Stride: s.k, Data: make([]float64, s.m*s.k)}
-			w := blas64.General{Rows: s.k, Cols: s.n, Stride: s.n, Data: make([]float64, s.k*s.n)}
-			c := blas64.General{Rows: s.m, Cols: s.n, Stride: s.n, Data: make([]float64, s.m*s.n)}
-			for i := range a.Data {
-				a.Data[i] = float64(i%7) - 3
+	shapes := []struct{ m, k, n int }{{768, 64, 64}, {256, 3, 64}, {4096, 2, 1024}, {4096, 1024, 1024}, {12288, 1024, 1024}}
+	fill64 := func(n, mod int) []float64 {
+		x := make([]float64, n)
+		for i := range x {
+			x[i] = float64(i%mod) - float64(mod/2)
+		}
+		return x
+	}
+	fill32 := func(n, mod int) []float32 {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(i%mod) - float32(mod/2)
+		}
+		return x
+	}
+	procs := runtime.GOMAXPROCS(0)
+	defer runtime.GOMAXPROCS(procs)
+	defer models.ResetBLASThreads()
+	for _, threads := range []int{1, 2} {
+		runtime.GOMAXPROCS(threads) // gonum's goroutines
+		models.SetBLASThreads(threads)
+		for _, s := range shapes {
+			if testing.Short() && s.m > 4096 {
+				continue // gonum takes seconds a product at this size; make bench runs -short
 			}
-			for i := range w.Data {
-				w.Data[i] = float64(i%5) - 2
+			flops := 2 * float64(s.m) * float64(s.k) * float64(s.n)
+			shape := fmt.Sprintf("%dx%dx%d/threads=%d", s.m, s.k, s.n, threads)
+			rate := func(b *testing.B) { b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s") }
+			b.Run("float64/"+shape, func(b *testing.B) {
+				a := blas64.General{Rows: s.m, Cols: s.k, Stride: s.k, Data: fill64(s.m*s.k, 7)}
+				w := blas64.General{Rows: s.k, Cols: s.n, Stride: s.n, Data: fill64(s.k*s.n, 5)}
+				c := blas64.General{Rows: s.m, Cols: s.n, Stride: s.n, Data: make([]float64, s.m*s.n)}
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, a, w, 0, c)
+				}
+				rate(b)
+			})
+			b.Run("dgemm/"+shape, func(b *testing.B) {
+				a := models.Matrix{Rows: s.m, Cols: s.k, Data: fill64(s.m*s.k, 7)}
+				w := models.Matrix{Rows: s.k, Cols: s.n, Data: fill64(s.k*s.n, 5)}
+				c := models.NewMatrix(s.m, s.n)
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					models.Gemm(false, false, 1, a, w, 0, c)
+				}
+				rate(b)
+			})
+			b.Run("float32/"+shape, func(b *testing.B) {
+				a := blas32.General{Rows: s.m, Cols: s.k, Stride: s.k, Data: fill32(s.m*s.k, 7)}
+				w := blas32.General{Rows: s.k, Cols: s.n, Stride: s.n, Data: fill32(s.k*s.n, 5)}
+				c := blas32.General{Rows: s.m, Cols: s.n, Stride: s.n, Data: make([]float32, s.m*s.n)}
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, a, w, 0, c)
+				}
+				rate(b)
+			})
+			b.Run("sgemm/"+shape, func(b *testing.B) {
+				a, w, c := fill32(s.m*s.k, 7), fill32(s.k*s.n, 5), make([]float32, s.m*s.n)
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					sgemm.Gemm(false, false, s.m, s.n, s.k, 1, a, s.k, w, s.n, 0, c, s.n)
+				}
+				rate(b)
+			})
+			if models.OpenBLASSgemm != nil {
+				b.Run("openblas-float32/"+shape, func(b *testing.B) {
+					a, w, c := fill32(s.m*s.k, 7), fill32(s.k*s.n, 5), make([]float32, s.m*s.n)
+					b.ResetTimer()
+					for i := 0; i < b.N; i++ {
+						models.OpenBLASSgemm(false, false, s.m, s.n, s.k, 1, a, s.k, w, s.n, 0, c, s.n)
+					}
+					rate(b)
+				})
 			}
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, a, w, 0, c)
-			}
-			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-		})
-		b.Run(fmt.Sprintf("float32/%dx%dx%d", s.m, s.k, s.n), func(b *testing.B) {
-			a := blas32.General{Rows: s.m, Cols: s.k, Stride: s.k, Data: make([]float32, s.m*s.k)}
-			w := blas32.General{Rows: s.k, Cols: s.n, Stride: s.n, Data: make([]float32, s.k*s.n)}
-			c := blas32.General{Rows: s.m, Cols: s.n, Stride: s.n, Data: make([]float32, s.m*s.n)}
-			for i := range a.Data {
-				a.Data[i] = float32(i%7) - 3
-			}
-			for i := range w.Data {
-				w.Data[i] = float32(i%5) - 2
-			}
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, a, w, 0, c)
-			}
-			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-		})
-		b.Run(fmt.Sprintf("sgemm/%dx%dx%d", s.m, s.k, s.n), func(b *testing.B) {
-			a, w, c := make([]float32, s.m*s.k), make([]float32, s.k*s.n), make([]float32, s.m*s.n)
-			for i := range a {
-				a[i] = float32(i%7) - 3
-			}
-			for i := range w {
-				w[i] = float32(i%5) - 2
-			}
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				sgemm.Gemm(false, false, s.m, s.n, s.k, 1, a, s.k, w, s.n, 0, c, s.n)
-			}
-			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-		})
+		}
 	}
 }

@@ -7,10 +7,11 @@
 // hand and checked against finite differences in the tests (in float64).
 //
 // Numerics: the MLPs compute in float32 by default (MLPConfig.Precision; their matrix products
-// on internal/sgemm), everything else (parameters, gradients, AdamW, scores and losses) in
-// float64; with precision "float64" the MLPs too, on gonum's BLAS (or OpenBLAS with the openblas
-// build tag). Training allocates nothing in its steady state: a model keeps its batch buffers,
-// and an MLP's Tape its own.
+// on internal/sgemm in every build), everything else (parameters, gradients, AdamW, scores and
+// losses) in float64; with precision "float64" the MLPs too. float64 matrix products (those
+// MLPs, PAL-A's prototype mixtures) run on gonum's pure-Go BLAS, or on OpenBLAS with the
+// openblas build tag (BLAS names which; blas_gonum.go, blas_openblas.go). Training allocates
+// nothing in its steady state: a model keeps its batch buffers, and an MLP's Tape its own.
 //
 // It is not where data is made (datasets), where comparison methods live (baselines) or where
 // runs are scheduled (sweeps).

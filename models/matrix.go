@@ -6,7 +6,7 @@ import (
 	"gonum.org/v1/gonum/blas/blas64"
 )
 
-// dgemm is the matrix multiply of the build (blas_gonum.go or blas_openblas.go).
+// dgemm is the float64 matrix multiply of the build (blas_gonum.go or blas_openblas.go).
 var dgemm blas.Float64Level3 = blasImpl
 
 // Matrix is a row-major dense matrix view over a flat slice: the batch layout of every model
@@ -26,9 +26,10 @@ func (m Matrix) general() blas64.General {
 	return blas64.General{Rows: m.Rows, Cols: m.Cols, Data: m.Data, Stride: m.Cols}
 }
 
-// gemm computes c = alpha*op(a)*op(b) + beta*c with the BLAS of the build: gonum's pure-Go
-// kernels by default, which give the same bits at any GOMAXPROCS (the determinism contract
-// relies on it), or OpenBLAS with the openblas build tag (blas_openblas.go).
+// gemm computes c = alpha*op(a)*op(b) + beta*c with the float64 BLAS of the build: gonum's
+// pure-Go kernels by default, which give the same bits at any GOMAXPROCS (the determinism
+// contract relies on it), or OpenBLAS's dgemm with the openblas build tag (blas_openblas.go),
+// on one thread by default for the same reason.
 func gemm(transA, transB bool, alpha float64, a, b Matrix, beta float64, c Matrix) {
 	ta, tb := blas.NoTrans, blas.NoTrans
 	if transA {

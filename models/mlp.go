@@ -420,14 +420,14 @@ func gemmT[T float](transA, transB bool, a, b dense[T], beta T, c dense[T]) {
 
 // rowSubsetExact reports whether an m x n product with inner dimension k computes each row of
 // its result as the (mSub x n) product over a subset of its rows does: always for the sgemm
-// package, whose every element is summed in one order whatever the shape, and for gonum's
-// float64 GEMM when sameGemmPath says so.
+// package, whose every element is summed in one order whatever the shape; for gonum's float64
+// GEMM when sameGemmPath says so; never for OpenBLAS (dgemmRowSubsetExact).
 func rowSubsetExact[T float](m, mSub, n, k int) bool {
 	var z T
 	if _, ok := any(z).(float32); ok {
 		return sgemmRowSubsetExact
 	}
-	return sameGemmPath(m, mSub, n, k)
+	return dgemmRowSubsetExact(m, mSub, n, k)
 }
 
 // reluForward sets a[j] = max(0, z[j]) (NaN stays NaN), from the bits of z without a branch

@@ -78,6 +78,7 @@ type Provenance struct {
 	PalVersion         string   `json:"pal_version"`
 	GitCommit          string   `json:"git_commit,omitempty"`
 	GoVersion          string   `json:"go_version"`
+	BLAS               string   `json:"blas,omitempty"` // the matrix multiplies of the build (their last bits reach the metrics)
 	DatasetFingerprint string   `json:"dataset_fingerprint,omitempty"`
 	DatasetNotes       []string `json:"dataset_notes,omitempty"` // caveats about the data (Outcome.DatasetNotes)
 }

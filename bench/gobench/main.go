@@ -30,6 +30,7 @@ func main() {
 	seconds := flag.Float64("seconds", 5, "time at least this long")
 	warmup := flag.Int("warmup", 3, "untimed steps first")
 	precision := flag.String("precision", models.Float32, "arithmetic of the MLPs: float32 or float64")
+	blasThreads := flag.Int("blas-threads", 0, "threads of one matrix product (models.SetBLASThreads: sgemm's, and OpenBLAS's in an openblas build); 0: the build's defaults, as pal runs (sgemm: -threads; OpenBLAS: 1)")
 	flag.Parse()
 	s, ok := benchkit.Sizes[*size]
 	s.Precision = *precision
@@ -38,7 +39,9 @@ func main() {
 		os.Exit(2)
 	}
 	runtime.GOMAXPROCS(*threads)
-	models.SetBLASThreads(*threads) // OpenBLAS builds (-tags openblas); gonum follows GOMAXPROCS
+	if *blasThreads > 0 {
+		models.SetBLASThreads(*blasThreads) // gonum's float64 products follow GOMAXPROCS
+	}
 	// Eight batches of pairs, cycled, as the PyTorch side does.
 	d := benchkit.RandomData(s, *items, *prompts, 8**batch, 1)
 	m, err := benchkit.New(*model, s, d, 2)
@@ -64,7 +67,7 @@ func main() {
 		}
 	}
 	pps := float64(steps**batch) / el
-	out, _ := json.Marshal(map[string]any{"model": *model, "size": *size, "batch": *batch, "threads": *threads, "blas": models.BLAS, "precision": *precision, "kernel": sgemm.Kernel(),
+	out, _ := json.Marshal(map[string]any{"model": *model, "size": *size, "batch": *batch, "threads": *threads, "blas_threads": *blasThreads, "blas": models.BLAS, "precision": *precision, "kernel": sgemm.Kernel(),
 		"steps": steps, "pairs_per_s": pps, "gflops": pps * m.TrainFlopsPerPair / 1e9})
 	fmt.Println(string(out))
 }

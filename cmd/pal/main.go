@@ -6,7 +6,7 @@
 //	pal data list|fetch|info               the named data sets: on disk?, download, counts
 //	pal score MODEL --items F --user ID    rewards of items for a user from a saved model
 //	pal schema                             print every spec key with its type, default and range
-//	pal version                            print version, commit and Go version
+//	pal version                            print version, commit, Go version and matrix multiply
 //
 // Exit codes: 0 success; 1 some run failed (the others finished and are kept); 2 bad spec,
 // bad data or bad arguments (nothing run); 130 interrupted (completed runs are kept; run the
@@ -29,6 +29,8 @@ import (
 
 	"github.com/pal-harness/pal/datasets/catalog"
 	"github.com/pal-harness/pal/internal/experiment"
+	"github.com/pal-harness/pal/internal/sgemm"
+	"github.com/pal-harness/pal/models"
 	"github.com/pal-harness/pal/paper"
 	"github.com/pal-harness/pal/reports"
 	"github.com/pal-harness/pal/sweeps"
@@ -75,7 +77,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdPrint("pal schema\n\nPrints every spec key (Markdown): type, default, allowed values, meaning.",
 			rest, stderr, func() { fmt.Fprint(stdout, sweeps.DescribeSchema(experiment.Schema())) })
 	case "version":
-		return cmdPrint("pal version\n\nPrints the version, git commit, Go version and platform.",
+		return cmdPrint("pal version\n\nPrints the version, git commit, Go version, platform and the matrix-multiply libraries of the build.",
 			rest, stderr, func() { fmt.Fprintln(stdout, versionLine()) })
 	case "-h", "-help", "--help", "help":
 		usage(stdout)
@@ -99,7 +101,7 @@ Usage:
   pal data info NAME|DIR                 items, users, pairs per split and groups of a data set
   pal score MODEL --items F (--user ID | --weights W)   rewards of items from a saved model
   pal schema                             list every spec key: type, default, allowed values
-  pal version                            print version, commit and Go version
+  pal version                            print version, commit, Go version and matrix multiply
 
 Run "pal COMMAND -h" for a command's flags. Exit codes: 0 ok, 1 some run failed,
 2 bad spec, data or arguments (nothing run), 130 interrupted (rerun to resume).
@@ -355,7 +357,7 @@ func isTerminal(w io.Writer) bool {
 }
 
 func provenance() sweeps.Provenance {
-	return sweeps.Provenance{PalVersion: version, GitCommit: gitCommit(), GoVersion: runtime.Version()}
+	return sweeps.Provenance{PalVersion: version, GitCommit: gitCommit(), GoVersion: runtime.Version(), BLAS: blasLine()}
 }
 
 // gitCommit is the VCS revision the Go toolchain stamped into the binary, with "+dirty" when
@@ -390,5 +392,12 @@ func versionLine() string {
 	if c == "" {
 		c = "unknown commit"
 	}
-	return fmt.Sprintf("pal %s (%s, %s %s/%s)", version, c, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return fmt.Sprintf("pal %s (%s, %s %s/%s; %s)", version, c, runtime.Version(), runtime.GOOS, runtime.GOARCH, blasLine())
+}
+
+// blasLine names the matrix multiplies of the build, whose last bits the metrics depend on:
+// the sgemm kernel of float32 products and the BLAS of float64 ones (gonum, or OpenBLAS with
+// the openblas build tag).
+func blasLine() string {
+	return fmt.Sprintf("float32 matmul sgemm/%s, float64 matmul %s", sgemm.Kernel(), models.BLAS)
 }

@@ -1,0 +1,5 @@
+//go:build openblas
+
+package models
+
+func init() { OpenBLASSgemm = openblasSgemm }
