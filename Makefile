@@ -71,6 +71,8 @@ no-openblas:
 
 race:
 	$(GO) test -race $(RACE_PKGS)
+	@# the models' passes and products split over goroutines, at a size where they are split
+	$(GO) test -race -run 'TestThreadsDoNotChangeBits|TestGonumBlocksMatchesGonum' ./models/
 
 reproduce: build
 	./$(BIN) reproduce --out $(OUT) -j $(JOBS)
