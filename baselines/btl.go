@@ -68,10 +68,7 @@ func (b *BTL) BatchLoss(pairs []datasets.Pair, rng *rand.Rand, backward bool) fl
 	n := len(pairs)
 	first, tape := b.firstLayer()
 	in := first.Input(tape, 2*n, b.ds.Dim)
-	for i, p := range pairs {
-		in.SetRows32(i, b.ds.Item(p.Left))
-		in.SetRows32(n+i, b.ds.Item(p.Right))
-	}
+	in.SetPairItems(b.ds, pairs)
 	h := first.ForwardInput(tape, rng)
 	if b.f != nil {
 		h = b.head.ForwardTape(&b.ht, h, rng)

@@ -133,10 +133,7 @@ func (m *PALA) batch(pairs []datasets.Pair, rng *rand.Rand, backward, eval bool)
 			extra = K
 		}
 		in := m.f.Input(&w.tape, 2*B+extra, D)
-		for i, p := range pairs {
-			in.SetRows32(i, m.ds.Item(p.Left))
-			in.SetRows32(B+i, m.ds.Item(p.Right))
-		}
+		in.SetPairItems(m.ds, pairs)
 		switch mode {
 		case "f(Pw)":
 			in.SetRows64(2*B, z.Data)

@@ -130,10 +130,7 @@ func (m *PALB) batch(pairs []datasets.Pair, rng *rand.Rand, backward, eval bool)
 		}
 	} else {
 		in := m.f.Input(&w.fTape, 2*B, D)
-		for i, p := range pairs {
-			in.SetRows32(i, m.ds.Item(p.Left))
-			in.SetRows32(B+i, m.ds.Item(p.Right))
-		}
+		in.SetPairItems(m.ds, pairs)
 		out := m.f.ForwardInput(&w.fTape, rng)
 		gOut = resize(&w.gOut, 2*B, d)
 		clearSplit(gOut.Data)
