@@ -16,13 +16,6 @@ const BLAS = "gonum"
 
 var blasImpl = gonum.Implementation{}
 
-// sgemmFunc is the float32 matrix multiply (row-major, sgemm.Gemm's signature).
-var sgemmFunc = sgemm.Gemm
-
-// sgemmRowSubsetExact: sgemm computes every element of a product the same way whatever the
-// number of rows (its determinism contract).
-const sgemmRowSubsetExact = true
-
 // dgemmRowSubsetExact tells whether an m x n float64 product with inner dimension k computes
 // each row as the (mSub x n) product over a subset of its rows does: for gonum, when its
 // serial and parallel paths agree (sameGemmPath).

@@ -33,13 +33,6 @@ var blasImpl = netlib.Implementation{}
 
 func init() { C.openblas_set_num_threads(1) }
 
-// sgemmFunc is the float32 matrix multiply (row-major, sgemm.Gemm's signature).
-var sgemmFunc = sgemm.Gemm
-
-// sgemmRowSubsetExact: sgemm computes every element of a product the same way whatever the
-// number of rows (its determinism contract).
-const sgemmRowSubsetExact = true
-
 // dgemmRowSubsetExact: OpenBLAS makes no promise that a row of a product does not depend on
 // the other rows (its kernels treat edge blocks differently), so a partial float64 input
 // gradient is computed as part of the full product.
