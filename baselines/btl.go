@@ -39,13 +39,13 @@ func NewBTL(cfg *BTLConfig, d *datasets.Data, rng *rand.Rand) (*BTL, error) {
 	b := &BTL{cfg: *cfg, ds: d}
 	in := d.Dim
 	if cfg.Map == "mlp" {
-		f, err := models.NewMLP("f", "mlp", d.Dim, cfg.MLPConfig, rng)
+		f, err := models.NewMLP("f", models.GroupMLP, d.Dim, cfg.MLPConfig, rng)
 		if err != nil {
 			return nil, err
 		}
 		b.f, in = f, f.Out
 	}
-	head, err := models.NewMLP("head", "mlp", in, models.MLPConfig{Layers: 0, Width: 1, Activation: "relu", Precision: cfg.Precision}, rng)
+	head, err := models.NewMLP("head", models.GroupMLP, in, models.MLPConfig{Layers: 0, Width: 1, Activation: "relu", Precision: cfg.Precision}, rng)
 	if err != nil {
 		return nil, err
 	}
@@ -133,27 +133,32 @@ func (b *BTL) PairLoss(p datasets.Pair) float64 {
 // accuracy (it uses none of the new users' pairs); the points are there so charts can draw it
 // beside PAL.
 func FitBTL(ctx context.Context, d *datasets.Data, cfg *BTLConfig, tc *models.TrainConfig, fc *models.FewShotConfig, seed uint64) (metrics.Metrics, error) {
+	out, _, err := FitBTLModel(ctx, d, cfg, tc, fc, seed)
+	return out, err
+}
+
+// FitBTLModel is FitBTL that also returns the fitted model.
+func FitBTLModel(ctx context.Context, d *datasets.Data, cfg *BTLConfig, tc *models.TrainConfig, fc *models.FewShotConfig, seed uint64) (metrics.Metrics, *BTL, error) {
 	rng := models.NewRand(seed, 0)
 	b, err := NewBTL(cfg, d, rng)
 	if err != nil {
-		return metrics.Metrics{}, err
+		return metrics.Metrics{}, nil, err
 	}
-	opt := models.NewAdam(b.Params(), map[string]models.GroupHyper{"mlp": {LR: cfg.LR, WeightDecay: cfg.WeightDecay}})
+	opt := models.NewAdam(b.Params(), map[string]models.GroupHyper{models.GroupMLP: {LR: cfg.LR, WeightDecay: cfg.WeightDecay}})
 	tr, err := models.Train(ctx, b, opt, d.Splits[datasets.Train], d.Splits[datasets.Val], *tc, rng)
 	if err != nil {
-		return metrics.Metrics{}, err
+		return metrics.Metrics{}, nil, err
 	}
 	if err := models.CheckFinite(b.Params()); err != nil {
-		return metrics.Metrics{}, err
+		return metrics.Metrics{}, nil, err
 	}
 	b.prepareEval()
-	out := metrics.Evaluate(b, d)
-	if s, ok := out.Splits[string(datasets.UnseenTest)]; ok && fc != nil {
-		for _, n := range fc.PairsPerUser {
-			out.FewShot = append(out.FewShot, metrics.FewShotPoint{PairsPerUser: n, Accuracy: s.Accuracy, Loss: s.Loss, Pairs: s.Pairs})
-		}
+	out, err := models.Evaluate(b, d)
+	if err != nil {
+		return metrics.Metrics{}, nil, err
 	}
+	models.SameForEveryUser(&out, fc)
 	models.FillTraining(&out, tr, models.CountParams(b.Params()))
 	out.SharedParams, out.FrozenParams = out.TrainableParams, cfg.EmbeddingParams
-	return out, nil
+	return out, b, nil
 }

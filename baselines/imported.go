@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -23,7 +24,7 @@ import (
 // Imported is a reward model run elsewhere (PickScore on Pick-a-Pic, any reward model on a GPU),
 // brought in as its scores: the paper's large-reward-model baseline. It trains nothing; its
 // margin for a pair is the imported score difference, and it is evaluated by the same
-// metrics.Evaluate on the same splits and users as PAL and BTL.
+// models.Evaluate on the same splits and users as PAL and BTL.
 //
 // Score files (per = "item"):
 //   - .npy: a float32 or float64 vector of length N (shape (N,) or (N, 1)), N the number of item
@@ -311,7 +312,7 @@ func readScoreCSV(path string, required, optional []string) ([]scoreRow, error) 
 				r.fields[c] = strings.TrimSpace(rec[i])
 			}
 		}
-		if _, ok := col["score"]; ok && contains(required, "score") {
+		if _, ok := col["score"]; ok && slices.Contains(required, "score") {
 			s, err := strconv.ParseFloat(r.fields["score"], 64)
 			if err != nil || math.IsNaN(s) || math.IsInf(s, 0) {
 				return nil, fmt.Errorf("%s line %d: column \"score\": %q is not a finite number", name, line, r.fields["score"])
@@ -321,15 +322,6 @@ func readScoreCSV(path string, required, optional []string) ([]scoreRow, error) 
 		rows = append(rows, r)
 	}
 	return rows, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // readVectorNPY reads a float32 or float64 .npy vector of shape (N,) or (N, 1). Like the data
@@ -382,7 +374,7 @@ func readVectorNPY(path string) (out []float64, err error) {
 	return out, nil
 }
 
-// boundImported is the metrics.Scorer of an Imported model: the scores together with the data
+// boundImported is the models.Scorer of an Imported model: the scores together with the data
 // whose user IDs key its pairs.
 type boundImported struct {
 	*Imported
@@ -420,12 +412,11 @@ func FitImported(ctx context.Context, d *datasets.Data, cfg *ImportedConfig, fc 
 			view.Splits[sp] = d.Splits[sp]
 		}
 	}
-	out := metrics.Evaluate(boundImported{m, d}, &view)
-	if s, ok := out.Splits[string(datasets.UnseenTest)]; ok && fc != nil {
-		for _, n := range fc.PairsPerUser {
-			out.FewShot = append(out.FewShot, metrics.FewShotPoint{PairsPerUser: n, Accuracy: s.Accuracy, Loss: s.Loss, Pairs: s.Pairs})
-		}
+	out, err := models.Evaluate(boundImported{m, d}, &view)
+	if err != nil {
+		return metrics.Metrics{}, fmt.Errorf("%s: %w", filepath.Base(cfg.Path), err)
 	}
+	models.SameForEveryUser(&out, fc)
 	out.TrainableParams, out.SharedParams, out.FrozenParams = cfg.TrainableParams, cfg.TrainableParams, cfg.FrozenParams
 	return out, nil
 }

@@ -7,15 +7,10 @@ import "fmt"
 // exclusive bounds, `enum` the allowed values separated by "|". A scalar key given as a list in
 // a spec becomes a sweep axis. Validate checks what involves several fields.
 
-// SyntheticConfig parameterises the Gaussian ideal-point generator (kind = "synthetic").
-type SyntheticConfig struct {
-	Dim          int     `toml:"dim" help:"item embedding dimension D" min:"1" max:"100000"`
-	LatentDim    int     `toml:"latent_dim" help:"dimension d of the true latent space" min:"1" max:"100000"`
-	Map          string  `toml:"map" help:"true map from embeddings to the latent space" enum:"identity|linear|mlp"`
-	KTrue        int     `toml:"k_true" help:"number of true prototypes" min:"1" max:"1000"`
-	Users        string  `toml:"users" help:"partition: each user is one prototype; mixture: Dirichlet(alpha) weights" enum:"partition|mixture"`
-	Alpha        float64 `toml:"alpha" help:"Dirichlet concentration for mixture users" gt:"0"`
-	Items        int     `toml:"items" help:"number of items" min:"2"`
+// UserSplits is how a generator makes users and splits their pairs: each seen user's pairs
+// into train, val and test, each unseen user's into the few-shot pools. The synthetic and
+// Persona kinds embed it, so its keys appear in their [dataset] tables.
+type UserSplits struct {
 	SeenUsers    int     `toml:"seen_users" help:"users whose pairs train the shared model" min:"1"`
 	UnseenUsers  int     `toml:"unseen_users" help:"held-out users for few-shot adaptation" min:"0"`
 	PairsPerUser int     `toml:"pairs_per_user" help:"pairs per seen user, split into train/val/test" min:"3"`
@@ -24,7 +19,39 @@ type SyntheticConfig struct {
 	UnseenTrain  int     `toml:"unseen_train_pairs" help:"pairs per unseen user available for few-shot fitting" min:"0"`
 	UnseenVal    int     `toml:"unseen_val_pairs" help:"pairs per unseen user for few-shot early stopping" min:"0"`
 	UnseenTest   int     `toml:"unseen_test_pairs" help:"pairs per unseen user for evaluation" min:"0"`
-	Temperature  float64 `toml:"temperature" help:"BTL label-noise temperature (0 = noiseless labels)" min:"0"`
+}
+
+// DefaultUserSplits is 60 seen users with 100 pairs each (70/10/20) and 20 unseen users with
+// 100 few-shot, 20 early-stopping and 50 test pairs each.
+func DefaultUserSplits() UserSplits {
+	return UserSplits{
+		SeenUsers: 60, UnseenUsers: 20, PairsPerUser: 100, ValFraction: 0.1, TestFraction: 0.2,
+		UnseenTrain: 100, UnseenVal: 20, UnseenTest: 50,
+	}
+}
+
+// Validate checks that seen users keep training pairs and unseen users get test pairs.
+func (c *UserSplits) Validate() error {
+	if c.ValFraction+c.TestFraction >= 1 {
+		return fmt.Errorf("val_fraction + test_fraction = %g leaves no training pairs: keep the sum below 1", c.ValFraction+c.TestFraction)
+	}
+	if c.UnseenUsers > 0 && c.UnseenTest == 0 {
+		return fmt.Errorf("unseen_users = %d but unseen_test_pairs = 0: unseen users need test pairs", c.UnseenUsers)
+	}
+	return nil
+}
+
+// SyntheticConfig parameterises the Gaussian ideal-point generator (kind = "synthetic").
+type SyntheticConfig struct {
+	Dim       int     `toml:"dim" help:"item embedding dimension D" min:"1" max:"100000"`
+	LatentDim int     `toml:"latent_dim" help:"dimension d of the true latent space" min:"1" max:"100000"`
+	Map       string  `toml:"map" help:"true map from embeddings to the latent space" enum:"identity|linear|mlp"`
+	KTrue     int     `toml:"k_true" help:"number of true prototypes" min:"1" max:"1000"`
+	Users     string  `toml:"users" help:"partition: each user is one prototype; mixture: Dirichlet(alpha) weights" enum:"partition|mixture"`
+	Alpha     float64 `toml:"alpha" help:"Dirichlet concentration for mixture users" gt:"0"`
+	Items     int     `toml:"items" help:"number of items" min:"2"`
+	UserSplits
+	Temperature float64 `toml:"temperature" help:"BTL label-noise temperature (0 = noiseless labels)" min:"0"`
 	// Prompt-conditioned mode (for PAL-B): see GenerateSynthetic.
 	Prompts          int  `toml:"prompts" help:"number of distinct prompts; > 0 gives every pair a prompt drawn uniformly from them (for PAL-B), 0 = no prompts" min:"0"`
 	PromptDim        int  `toml:"prompt_dim" help:"prompt embedding dimension (with prompts > 0)" min:"1" max:"100000"`
@@ -35,9 +62,7 @@ type SyntheticConfig struct {
 func DefaultSynthetic() *SyntheticConfig {
 	return &SyntheticConfig{
 		Dim: 16, LatentDim: 8, Map: "linear", KTrue: 3, Users: "partition", Alpha: 1,
-		Items: 1000, SeenUsers: 60, UnseenUsers: 20, PairsPerUser: 100,
-		ValFraction: 0.1, TestFraction: 0.2,
-		UnseenTrain: 100, UnseenVal: 20, UnseenTest: 50,
+		Items: 1000, UserSplits: DefaultUserSplits(),
 		Temperature: 0.1,
 		Prompts:     0, PromptDim: 8, PromptDependence: true,
 	}
@@ -48,13 +73,7 @@ func (c *SyntheticConfig) Validate() error {
 	if c.Map == "identity" && c.Dim != c.LatentDim {
 		return fmt.Errorf("map = \"identity\" needs dim == latent_dim (have %d and %d): set them equal or use map = \"linear\"", c.Dim, c.LatentDim)
 	}
-	if c.ValFraction+c.TestFraction >= 1 {
-		return fmt.Errorf("val_fraction + test_fraction = %g leaves no training pairs: keep the sum below 1", c.ValFraction+c.TestFraction)
-	}
-	if c.UnseenUsers > 0 && c.UnseenTest == 0 {
-		return fmt.Errorf("unseen_users = %d but unseen_test_pairs = 0: unseen users need test pairs", c.UnseenUsers)
-	}
-	return nil
+	return c.UserSplits.Validate()
 }
 
 // FilesConfig loads a bring-your-own folder in the interchange format (kind = "files").

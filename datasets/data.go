@@ -92,6 +92,13 @@ type Data struct {
 	// Truth is the generating model of synthetic data (nil for data read from files): what a
 	// test or a report needs to compare a fitted model with the planted structure.
 	Truth *GroundTruth
+
+	// Dir is the folder the data was read from (bring-your-own data), "" for generated data:
+	// files that refer to its pairs.csv by line (per-pair imported scores) live beside it.
+	Dir string
+	// Notes are caveats a report must show with results on this data, e.g. that text
+	// embeddings are an offline stand-in for foundation-model features.
+	Notes []string
 }
 
 // NumItems is the number of item rows.

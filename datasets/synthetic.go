@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -480,24 +481,24 @@ func argmax(w []float64) int {
 func syntheticFingerprint(cfg *SyntheticConfig, seed uint64) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "generator=synthetic\nversion=%d\n", SyntheticGeneratorVersion)
-	v := reflect.ValueOf(cfg).Elem()
-	for i := range v.NumField() {
-		f := v.Type().Field(i)
+	WalkConfig(reflect.ValueOf(cfg).Elem(), func(f reflect.StructField, v reflect.Value) {
 		key := f.Tag.Get("toml")
 		if key == "" {
 			key = f.Name
 		}
 		if cfg.Prompts == 0 && strings.HasPrefix(key, "prompt") {
-			continue
+			return
 		}
-		fmt.Fprintf(&b, "%s=%s\n", key, canonicalValue(v.Field(i)))
-	}
+		fmt.Fprintf(&b, "%s=%s\n", key, CanonicalValue(v))
+	})
 	fmt.Fprintf(&b, "seed=%d\n", seed)
 	sum := sha256.Sum256([]byte(b.String()))
 	return hex.EncodeToString(sum[:])
 }
 
-func canonicalValue(v reflect.Value) string {
+// CanonicalValue writes a config value for a fingerprint: floats in shortest round-trip form,
+// strings quoted, the rest as fmt prints them.
+func CanonicalValue(v reflect.Value) string {
 	switch v.Kind() {
 	case reflect.Float32, reflect.Float64:
 		return strconv.FormatFloat(v.Float(), 'g', -1, 64)
@@ -512,56 +513,72 @@ func canonicalValue(v reflect.Value) string {
 // parser checks) plus finiteness of floats, so a config built in code rather than parsed from
 // a spec cannot make the generator allocate a negative length or divide by zero.
 func checkTagBounds(cfg any) error {
-	v := reflect.ValueOf(cfg).Elem()
-	for i := range v.NumField() {
-		f := v.Type().Field(i)
-		key := f.Tag.Get("toml")
-		var x float64
-		fv := v.Field(i)
-		switch fv.Kind() {
-		case reflect.Int, reflect.Int64, reflect.Int32:
-			x = float64(fv.Int())
-		case reflect.Float64, reflect.Float32:
-			x = fv.Float()
-			if math.IsNaN(x) || math.IsInf(x, 0) {
-				return fmt.Errorf("%s = %v: want a finite number", key, x)
+	var err error
+	WalkConfig(reflect.ValueOf(cfg).Elem(), func(f reflect.StructField, fv reflect.Value) {
+		if err == nil {
+			err = checkFieldBounds(f, fv)
+		}
+	})
+	return err
+}
+
+// checkFieldBounds checks one field against its tags.
+func checkFieldBounds(f reflect.StructField, fv reflect.Value) error {
+	key := f.Tag.Get("toml")
+	var x float64
+	switch fv.Kind() {
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		x = float64(fv.Int())
+	case reflect.Float64, reflect.Float32:
+		x = fv.Float()
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return fmt.Errorf("%s = %v: want a finite number", key, x)
+		}
+	case reflect.String:
+		if enum := f.Tag.Get("enum"); enum != "" {
+			allowed := strings.Split(enum, "|")
+			if !slices.Contains(allowed, fv.String()) {
+				return fmt.Errorf("%s = %q: want one of %s", key, fv.String(), strings.Join(allowed, ", "))
 			}
-		case reflect.String:
-			if enum := f.Tag.Get("enum"); enum != "" {
-				allowed := strings.Split(enum, "|")
-				ok := false
-				for _, a := range allowed {
-					ok = ok || a == fv.String()
-				}
-				if !ok {
-					return fmt.Errorf("%s = %q: want one of %s", key, fv.String(), strings.Join(allowed, ", "))
-				}
-			}
-			continue
-		default:
+		}
+		return nil
+	default:
+		return nil
+	}
+	for _, bound := range []struct {
+		tag, word string
+		bad       func(x, b float64) bool
+	}{
+		{"min", ">=", func(x, b float64) bool { return x < b }},
+		{"max", "<=", func(x, b float64) bool { return x > b }},
+		{"gt", ">", func(x, b float64) bool { return x <= b }},
+		{"lt", "<", func(x, b float64) bool { return x >= b }},
+	} {
+		s := f.Tag.Get(bound.tag)
+		if s == "" {
 			continue
 		}
-		for _, bound := range []struct {
-			tag, word string
-			bad       func(x, b float64) bool
-		}{
-			{"min", ">=", func(x, b float64) bool { return x < b }},
-			{"max", "<=", func(x, b float64) bool { return x > b }},
-			{"gt", ">", func(x, b float64) bool { return x <= b }},
-			{"lt", "<", func(x, b float64) bool { return x >= b }},
-		} {
-			s := f.Tag.Get(bound.tag)
-			if s == "" {
-				continue
-			}
-			b, err := strconv.ParseFloat(s, 64)
-			if err != nil {
-				return fmt.Errorf("config field %s has a malformed %s tag %q", f.Name, bound.tag, s)
-			}
-			if bound.bad(x, b) {
-				return fmt.Errorf("%s = %v: want %s %s", key, fv.Interface(), bound.word, s)
-			}
+		b, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return fmt.Errorf("config field %s has a malformed %s tag %q", f.Name, bound.tag, s)
+		}
+		if bound.bad(x, b) {
+			return fmt.Errorf("%s = %v: want %s %s", key, fv.Interface(), bound.word, s)
 		}
 	}
 	return nil
+}
+
+// WalkConfig calls fn for every field of the config struct v in declaration order, embedded
+// structs flattened in place (as the spec schema flattens them): how fingerprints and bound
+// checks see a config, so that moving fields into an embedded struct changes neither.
+func WalkConfig(v reflect.Value, fn func(f reflect.StructField, v reflect.Value)) {
+	for i := range v.NumField() {
+		f := v.Type().Field(i)
+		if f.Anonymous && f.Type.Kind() == reflect.Struct {
+			WalkConfig(v.Field(i), fn)
+			continue
+		}
+		fn(f, v.Field(i))
+	}
 }

@@ -3,6 +3,7 @@ package datasets
 import (
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -63,10 +64,22 @@ func TestSyntheticFingerprintCoversConfig(t *testing.T) {
 	// prompt fields count).
 	base.Prompts = 3
 	fp = syntheticFingerprint(base, 1)
-	v := reflect.ValueOf(base).Elem()
-	for i := range v.NumField() {
+	var fields [][]int // index paths of every field, embedded structs flattened
+	var collect func(t reflect.Type, prefix []int)
+	collect = func(t reflect.Type, prefix []int) {
+		for i := range t.NumField() {
+			path := append(slices.Clone(prefix), i)
+			if t.Field(i).Anonymous {
+				collect(t.Field(i).Type, path)
+				continue
+			}
+			fields = append(fields, path)
+		}
+	}
+	collect(reflect.TypeOf(*base), nil)
+	for _, path := range fields {
 		c := *base
-		f := reflect.ValueOf(&c).Elem().Field(i)
+		f := reflect.ValueOf(&c).Elem().FieldByIndex(path)
 		switch f.Kind() {
 		case reflect.Int:
 			f.SetInt(f.Int() + 1)
@@ -78,7 +91,7 @@ func TestSyntheticFingerprintCoversConfig(t *testing.T) {
 			f.SetBool(!f.Bool())
 		}
 		if syntheticFingerprint(&c, 1) == fp {
-			t.Errorf("changing %s leaves the fingerprint unchanged", v.Type().Field(i).Name)
+			t.Errorf("changing %s leaves the fingerprint unchanged", reflect.TypeOf(*base).FieldByIndex(path).Name)
 		}
 	}
 }

@@ -56,18 +56,29 @@ func (c *HeadConfig) Validate() error {
 	return nil
 }
 
+// PALOptim is what PAL-A and PAL-B share besides the head and the MLP shape: the authors'
+// parameter groups (the MLPs; the prototypes and user weights), the softmax temperature of
+// the user weights, and the size of the frozen model behind the embeddings.
+type PALOptim struct {
+	LR              float64 `toml:"lr" help:"Adam learning rate of the MLPs (f, and PAL-B's g_k)" gt:"0"`
+	WeightDecay     float64 `toml:"weight_decay" help:"decoupled weight decay of the MLPs" min:"0"`
+	LRUser          float64 `toml:"lr_user" help:"Adam learning rate of the user weights W (and PAL-A's prototypes P)" gt:"0"`
+	WeightDecayUser float64 `toml:"weight_decay_user" help:"decoupled weight decay of W (and P)" min:"0"`
+	Tau             float64 `toml:"tau" help:"softmax temperature of user weights w = softmax(W/tau)" gt:"0"`
+	EmbeddingParams int     `toml:"embedding_params" help:"parameters of the frozen model that made the embeddings (e.g. 986000000 for CLIP-H), recorded as frozen_params; pal never sees that model" min:"0"`
+}
+
+// defaultOptim is the authors' values (PAL.md §2): the MLPs at lr 1e-4 with weight decay 0.01,
+// P and W at lr 5e-3 without, tau = 1.
+func defaultOptim() PALOptim { return PALOptim{LR: 1e-4, WeightDecay: 0.01, LRUser: 5e-3, Tau: 1} }
+
 // PALAConfig configures PAL-A (kind = "pal-a").
 type PALAConfig struct {
 	K          int    `toml:"k" help:"number of prototypes" min:"1" max:"1000"`
 	IdealPoint string `toml:"ideal_point" help:"user ideal point: f(Pw) maps the mixed prototype, f(P)w mixes mapped prototypes, Pw mixes prototypes that live in the mapped space" enum:"f(Pw)|f(P)w|Pw"`
 	HeadConfig
 	MLPConfig
-	LR              float64 `toml:"lr" help:"Adam learning rate of the MLP" gt:"0"`
-	WeightDecay     float64 `toml:"weight_decay" help:"decoupled weight decay of the MLP" min:"0"`
-	LRUser          float64 `toml:"lr_user" help:"Adam learning rate of prototypes P and user weights W" gt:"0"`
-	WeightDecayUser float64 `toml:"weight_decay_user" help:"decoupled weight decay of P and W" min:"0"`
-	Tau             float64 `toml:"tau" help:"softmax temperature of user weights w = softmax(W/tau)" gt:"0"`
-	EmbeddingParams int     `toml:"embedding_params" help:"parameters of the frozen model that made the embeddings (e.g. 986000000 for CLIP-H), recorded as frozen_params; pal never sees that model" min:"0"`
+	PALOptim
 }
 
 // DefaultPALA is PAL-A with the authors' parameter groups and their values (PAL.md §2): the MLP
@@ -80,7 +91,7 @@ func DefaultPALA() *PALAConfig {
 		K: 2, IdealPoint: "f(Pw)",
 		HeadConfig: defaultHead("dist", "hinge"),
 		MLPConfig:  MLPConfig{Layers: 1, Width: 16, Activation: "relu", Precision: Float32},
-		LR:         1e-4, WeightDecay: 0.01, LRUser: 5e-3, Tau: 1,
+		PALOptim:   defaultOptim(),
 	}
 }
 
@@ -93,12 +104,7 @@ type PALBConfig struct {
 	K int `toml:"k" help:"number of prompt mappings g_k (prototypes)" min:"1" max:"1000"`
 	HeadConfig
 	MLPConfig
-	LR              float64 `toml:"lr" help:"Adam learning rate of f and the g_k" gt:"0"`
-	WeightDecay     float64 `toml:"weight_decay" help:"decoupled weight decay of f and the g_k" min:"0"`
-	LRUser          float64 `toml:"lr_user" help:"Adam learning rate of user weights W" gt:"0"`
-	WeightDecayUser float64 `toml:"weight_decay_user" help:"decoupled weight decay of W" min:"0"`
-	Tau             float64 `toml:"tau" help:"softmax temperature of user weights w = softmax(W/tau)" gt:"0"`
-	EmbeddingParams int     `toml:"embedding_params" help:"parameters of the frozen model that made the embeddings (e.g. 986000000 for CLIP-H), recorded as frozen_params; pal never sees that model" min:"0"`
+	PALOptim
 }
 
 // DefaultPALB is PAL-B as the authors configure it (PAL.md §2; config/prefLearner_config/b-*.yaml):
@@ -110,7 +116,7 @@ func DefaultPALB() *PALBConfig {
 		K:          2,
 		HeadConfig: defaultHead("angle", "cross_entropy"),
 		MLPConfig:  MLPConfig{Layers: 1, Width: 16, Activation: "relu", Precision: Float32},
-		LR:         1e-4, WeightDecay: 0.01, LRUser: 5e-3, Tau: 1,
+		PALOptim:   defaultOptim(),
 	}
 }
 

@@ -17,6 +17,27 @@ func NewRand(seed, stream uint64) *rand.Rand {
 	return rand.New(rand.NewPCG(seed, stream^0x9e3779b97f4a7c15))
 }
 
+// Fit implements Kind: FitPALAModel.
+func (c *PALAConfig) Fit(ctx context.Context, in FitInput) (Fitted, error) {
+	m, a, err := FitPALAModel(ctx, in.Data, c, in.Train, in.FewShot, in.Seed)
+	if err != nil {
+		return Fitted{}, err
+	}
+	return Fitted{Metrics: m, Model: a}, nil
+}
+
+// Fit implements Kind: FitPALBModel.
+func (c *PALBConfig) Fit(ctx context.Context, in FitInput) (Fitted, error) {
+	m, b, err := FitPALBModel(ctx, in.Data, c, in.Train, in.FewShot, in.Seed)
+	if err != nil {
+		return Fitted{}, err
+	}
+	return Fitted{Metrics: m, Model: b}, nil
+}
+
+// CheckData implements DataChecker: PAL-B needs a prompt for every pair.
+func (c *PALBConfig) CheckData(d *datasets.Data, env datasets.Env) error { return checkPrompts(d) }
+
 // FitPALA trains PAL-A on d's train split (early stopping on val), adapts the unseen users
 // few-shot for each size in fc.PairsPerUser and once on all of unseen_train, and measures the
 // run. The unseen_test figures in Splits come from that last, full fit; the few-shot curve has
@@ -33,7 +54,7 @@ func FitPALAModel(ctx context.Context, d *datasets.Data, cfg *PALAConfig, tc *Tr
 	if err != nil {
 		return metrics.Metrics{}, nil, err
 	}
-	out, err := fitPAL(ctx, palAdapter{m, frozenPALA{m}, m.freeze}, d, groupsOf(cfg.HeadConfig, cfg.LR, cfg.WeightDecay, cfg.LRUser, cfg.WeightDecayUser), tc, fc, seed, rng)
+	out, err := FitPersonalized(ctx, m, d, palGroups(cfg.HeadConfig, cfg.PALOptim), tc, fc, seed, rng)
 	if err != nil {
 		return metrics.Metrics{}, nil, err
 	}
@@ -54,7 +75,7 @@ func FitPALBModel(ctx context.Context, d *datasets.Data, cfg *PALBConfig, tc *Tr
 	if err != nil {
 		return metrics.Metrics{}, nil, err
 	}
-	out, err := fitPAL(ctx, palAdapter{m, frozenPALB{m}, m.freeze}, d, groupsOf(cfg.HeadConfig, cfg.LR, cfg.WeightDecay, cfg.LRUser, cfg.WeightDecayUser), tc, fc, seed, rng)
+	out, err := FitPersonalized(ctx, m, d, palGroups(cfg.HeadConfig, cfg.PALOptim), tc, fc, seed, rng)
 	if err != nil {
 		return metrics.Metrics{}, nil, err
 	}
@@ -62,63 +83,78 @@ func FitPALBModel(ctx context.Context, d *datasets.Data, cfg *PALBConfig, tc *Tr
 	return out, m, nil
 }
 
-// groupsOf is the authors' parameter groups (PAL.md §2): the MLPs, the prototypes and seen
+// palGroups is the authors' parameter groups (PAL.md §2): the MLPs, the prototypes and seen
 // users' weights, and the logit scale (no weight decay), which only angle and dist_logistic
 // train (a fixed scale sits in groupFixed, which no group lists).
-func groupsOf(h HeadConfig, lr, wd, lrUser, wdUser float64) map[string]GroupHyper {
+func palGroups(h HeadConfig, o PALOptim) map[string]GroupHyper {
 	return map[string]GroupHyper{
-		groupMLP:   {LR: lr, WeightDecay: wd},
-		groupUser:  {LR: lrUser, WeightDecay: wdUser},
+		GroupMLP:   {LR: o.LR, WeightDecay: o.WeightDecay},
+		GroupUser:  {LR: o.LRUser, WeightDecay: o.WeightDecayUser},
 		groupScale: {LR: h.LRScale},
 	}
 }
 
-// palModel is what fitting and few-shot adaptation need from PAL-A and PAL-B.
-type palModel interface {
+// Personalized is a model with a per-user part on the K-simplex (a UserTable) and a shared
+// part: what FitPersonalized and FitUnseenUsers need. PAL-A and PAL-B implement it; so can a
+// baseline (a mixture of K rewards), which then trains, adapts new users and is measured by
+// the same code.
+type Personalized interface {
+	// Objective's parameters are all of the model's; the optimiser groups decide which move:
+	// GroupMLP and GroupUser in shared training, GroupUnseen in few-shot fitting.
 	Objective
-	metrics.Scorer
-	users() *userTable
-	prepareEval()
+	Scorer
+	Users() *UserTable
+	// Freeze precomputes, in evaluation mode, whatever the unseen users' weights do not change
+	// (mapped items, mapped prototypes), so few-shot fitting differentiates only those weights.
+	Freeze()
+	// FrozenObjective is the objective few-shot fitting trains after Freeze: its Params are the
+	// unseen users' weights alone.
+	FrozenObjective() Objective
+	// PrepareEval refreshes what Margin needs after the last parameter change.
+	PrepareEval()
 	SharedParams() int
 	TrainableParams() int
 }
 
-func (m *PALA) users() *userTable { return m.userTable }
-func (m *PALB) users() *userTable { return m.userTable }
-
-// palAdapter bundles a model with its frozen (few-shot) objective and the function that fills
-// its frozen caches.
-type palAdapter struct {
-	palModel
-	frozen Objective
-	freeze func()
-}
-
-// fitPAL trains m's shared and seen-user parameters, then adapts the unseen users and
-// evaluates every split.
-func fitPAL(ctx context.Context, a palAdapter, d *datasets.Data, groups map[string]GroupHyper, tc *TrainConfig, fc *FewShotConfig, seed uint64, rng *rand.Rand) (metrics.Metrics, error) {
+// FitPersonalized trains m's shared and seen-user parameters with Adam over groups (early
+// stopping on val), then adapts the unseen users (FitUnseenUsers) and evaluates every split.
+// rng is the run's random source (it shuffles and drops out); seed seeds the few-shot fits.
+func FitPersonalized(ctx context.Context, m Personalized, d *datasets.Data, groups map[string]GroupHyper, tc *TrainConfig, fc *FewShotConfig, seed uint64, rng *rand.Rand) (metrics.Metrics, error) {
 	train := d.Splits[datasets.Train]
-	a.users().setImportance(train)
-	opt := NewAdam(a.Params(), groups)
-	tr, err := Train(ctx, a, opt, train, d.Splits[datasets.Val], *tc, rng)
+	m.Users().SetImportance(train)
+	opt := NewAdam(m.Params(), groups)
+	tr, err := Train(ctx, m, opt, train, d.Splits[datasets.Val], *tc, rng)
 	if err != nil {
 		return metrics.Metrics{}, err
 	}
-	if err := checkFinite(a.Params()); err != nil {
+	if err := CheckFinite(m.Params()); err != nil {
 		return metrics.Metrics{}, err
 	}
-	a.freeze()
-	fewShot, err := fitUnseenUsers(ctx, a, d, fc, seed)
+	m.Freeze()
+	fewShot, err := FitUnseenUsers(ctx, m, d, fc, seed)
 	if err != nil {
 		return metrics.Metrics{}, err
 	}
-	a.prepareEval()
-	out := metrics.Evaluate(a, d)
+	m.PrepareEval()
+	out, err := Evaluate(m, d)
+	if err != nil {
+		return metrics.Metrics{}, err
+	}
 	out.FewShot = fewShot
-	fillTraining(&out, tr, a.TrainableParams())
-	out.SharedParams = a.SharedParams()
+	FillTraining(&out, tr, m.TrainableParams())
+	out.SharedParams = m.SharedParams()
 	return out, nil
 }
+
+// Users, Freeze, FrozenObjective and PrepareEval implement Personalized.
+func (m *PALA) Users() *UserTable           { return m.UserTable }
+func (m *PALB) Users() *UserTable           { return m.UserTable }
+func (m *PALA) Freeze()                     { m.freeze() }
+func (m *PALB) Freeze()                     { m.freeze() }
+func (m *PALA) PrepareEval()                { m.prepareEval() }
+func (m *PALB) PrepareEval()                { m.prepareEval() }
+func (m *PALA) FrozenObjective() Objective { return frozenPALA{m} }
+func (m *PALB) FrozenObjective() Objective { return frozenPALB{m} }
 
 // frozenPALA and frozenPALB expose only the unseen users' weights to the training loop:
 // everything shared is fixed and comes from the frozen caches.
@@ -130,49 +166,61 @@ type frozenPALB struct{ *PALB }
 
 func (f frozenPALB) Params() []*Param { return []*Param{f.unseenW} }
 
-// fitUnseenUsers fits the unseen users' K weights from the uniform mixture, once per few-shot
+// FitUnseenUsers fits the unseen users' K weights from the uniform mixture, once per few-shot
 // size (on the first n pairs of each user in unseen_train, early stopping on unseen_val), then
 // on all of unseen_train, leaving that last fit in place. The test split is never looked at.
-func fitUnseenUsers(ctx context.Context, a palAdapter, d *datasets.Data, fc *FewShotConfig, seed uint64) ([]metrics.FewShotPoint, error) {
+// m must be frozen (Personalized.Freeze).
+func FitUnseenUsers(ctx context.Context, m Personalized, d *datasets.Data, fc *FewShotConfig, seed uint64) ([]metrics.FewShotPoint, error) {
 	pool := d.Splits[datasets.UnseenTrain]
 	if len(d.UnseenUsers()) == 0 || len(pool) == 0 {
 		return nil, nil
 	}
-	ut := a.users()
+	ut := m.Users()
 	tc := TrainConfig{Epochs: fc.Epochs, BatchSize: fc.BatchSize, Patience: fc.Patience, MinDelta: 1e-4}
 	fit := func(pairs []datasets.Pair, stream uint64) (TrainResult, error) {
 		clear(ut.unseenW.Value)
-		ut.setImportance(pairs)
-		obj := a.frozen
-		opt := NewAdam(obj.Params(), map[string]GroupHyper{groupUnseen: {LR: fc.LR}})
+		ut.SetImportance(pairs)
+		obj := m.FrozenObjective()
+		opt := NewAdam(obj.Params(), map[string]GroupHyper{GroupUnseen: {LR: fc.LR}})
 		res, err := Train(ctx, obj, opt, pairs, d.Splits[datasets.UnseenVal], tc, NewRand(seed, stream))
-		for _, p := range a.Params() { // frozen parameters accumulated unused gradients
+		for _, p := range m.Params() { // frozen parameters accumulated unused gradients
 			clear(p.Grad)
 		}
 		if err != nil {
 			return res, fmt.Errorf("few-shot fit: %w", err)
 		}
-		return res, checkFinite(obj.Params())
+		return res, CheckFinite(obj.Params())
 	}
 	var points []metrics.FewShotPoint
 	sizes := slices.Clone(fc.PairsPerUser)
 	slices.Sort(sizes)
 	for _, n := range slices.Compact(sizes) {
-		res, err := fit(datasets.FirstPairsPerUser(pool, n), uint64(n)+1)
+		res, err := fit(datasets.FirstPairsPerUser(pool, n), fewShotStream(n))
 		if err != nil {
 			return nil, fmt.Errorf("%d pairs per user: %w", n, err)
 		}
-		a.prepareEval()
-		s := metrics.EvaluateSplit(a, d.Splits[datasets.UnseenTest])
+		m.PrepareEval()
+		s, err := EvaluateSplit(m, string(datasets.UnseenTest), d.Splits[datasets.UnseenTest])
+		if err != nil {
+			return nil, fmt.Errorf("%d pairs per user: %w", n, err)
+		}
 		points = append(points, metrics.FewShotPoint{PairsPerUser: n, Accuracy: s.Accuracy, Loss: s.Loss, Pairs: s.Pairs, Epochs: res.Epochs})
 	}
-	if _, err := fit(pool, 0xfff); err != nil {
+	if _, err := fit(pool, fewShotAllStream); err != nil {
 		return nil, fmt.Errorf("all unseen_train pairs: %w", err)
 	}
 	return points, nil
 }
 
-func fillTraining(out *metrics.Metrics, tr TrainResult, params int) {
+// The random streams of the few-shot fits (NewRand's second argument under the run's model
+// seed): stream 0 is shared training's; a fit on n pairs per user uses n+1, and the final fit
+// on all of unseen_train 0xfff (sizes above 4094 pairs per user would share it).
+const fewShotAllStream = 0xfff
+
+func fewShotStream(n int) uint64 { return uint64(n) + 1 }
+
+// FillTraining records a training summary and parameter count in out.
+func FillTraining(out *metrics.Metrics, tr TrainResult, params int) {
 	out.TrainableParams = params
 	out.Epochs, out.BestEpoch = tr.Epochs, tr.BestEpoch
 	out.FinalTrainLoss = tr.TrainLoss
@@ -182,10 +230,8 @@ func fillTraining(out *metrics.Metrics, tr TrainResult, params int) {
 	}
 }
 
-// FillTraining records a training summary and parameter count in out (for baselines).
-func FillTraining(out *metrics.Metrics, tr TrainResult, params int) { fillTraining(out, tr, params) }
-
-func checkFinite(ps []*Param) error {
+// CheckFinite reports a diverged parameter: an error wrapping ErrDiverged that names it.
+func CheckFinite(ps []*Param) error {
 	for _, p := range ps {
 		for _, v := range p.Value {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
@@ -195,6 +241,3 @@ func checkFinite(ps []*Param) error {
 	}
 	return nil
 }
-
-// CheckFinite reports a diverged parameter (for baselines).
-func CheckFinite(ps []*Param) error { return checkFinite(ps) }

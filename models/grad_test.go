@@ -139,7 +139,7 @@ func TestPALAGradients(t *testing.T) {
 					rng := rand.New(rand.NewPCG(3, 4))
 					dim := 4
 					d := tinyData(rng, dim)
-					cfg := &PALAConfig{K: 3, IdealPoint: ideal, HeadConfig: HeadConfig{Score: "dist", Loss: loss}, MLPConfig: mlp, Tau: tau}
+					cfg := &PALAConfig{K: 3, IdealPoint: ideal, HeadConfig: HeadConfig{Score: "dist", Loss: loss}, MLPConfig: mlp, PALOptim: PALOptim{Tau: tau}}
 					m, err := NewPALA(cfg, d, rng)
 					if err != nil {
 						t.Fatal(err)

@@ -62,7 +62,7 @@ func variants() []variant {
 // prepareForCheck moves the parameters a fresh model leaves at special values so every
 // gradient path is exercised: unseen weights off zero, random importances, and a bound B small
 // enough that some ideal points exceed it.
-func prepareForCheck(ut *userTable, h *head, rng *rand.Rand) {
+func prepareForCheck(ut *UserTable, h *head, rng *rand.Rand) {
 	for i := range ut.unseenW.Value {
 		ut.unseenW.Value[i] = rng.NormFloat64()
 	}
@@ -98,12 +98,12 @@ func TestPALAHeadGradients(t *testing.T) {
 				dim := 4
 				d := tinyData(rng, dim)
 				hc.UserWeighting, hc.Bound, hc.LRScale = v.weighting, v.bound, 0.1
-				cfg := &PALAConfig{K: 3, IdealPoint: ideal, HeadConfig: hc, MLPConfig: v.mlp, Tau: v.tau}
+				cfg := &PALAConfig{K: 3, IdealPoint: ideal, HeadConfig: hc, MLPConfig: v.mlp, PALOptim: PALOptim{Tau: v.tau}}
 				m, err := NewPALA(cfg, d, rng)
 				if err != nil {
 					t.Fatal(err)
 				}
-				prepareForCheck(m.userTable, m.head, rng)
+				prepareForCheck(m.UserTable, m.head, rng)
 				pairs := append(append([]datasets.Pair(nil), d.Splits[datasets.Train]...), d.Splits[datasets.UnseenTrain]...)
 				drop := dropSource(v.mlp)
 				checkGrads(t, name, m.Params(),
@@ -132,12 +132,12 @@ func TestPALBGradients(t *testing.T) {
 			}
 			d := tinyPromptData(rng, dim, dim)
 			hc.UserWeighting, hc.Bound, hc.LRScale = v.weighting, v.bound, 0.1
-			cfg := &PALBConfig{K: 2, HeadConfig: hc, MLPConfig: v.mlp, Tau: v.tau}
+			cfg := &PALBConfig{K: 2, HeadConfig: hc, MLPConfig: v.mlp, PALOptim: PALOptim{Tau: v.tau}}
 			m, err := NewPALB(cfg, d, rng)
 			if err != nil {
 				t.Fatal(err)
 			}
-			prepareForCheck(m.userTable, m.head, rng)
+			prepareForCheck(m.UserTable, m.head, rng)
 			pairs := append(append([]datasets.Pair(nil), d.Splits[datasets.Train]...), d.Splits[datasets.UnseenTrain]...)
 			drop := dropSource(v.mlp)
 			checkGrads(t, name, m.Params(),
@@ -184,15 +184,15 @@ func TestLogitScaleClamp(t *testing.T) {
 func TestPartitionAtEvaluation(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2, 2))
 	d := tinyData(rng, 3)
-	cfg := &PALAConfig{K: 3, IdealPoint: "f(P)w", HeadConfig: HeadConfig{Score: "dist", Loss: "hinge", Partition: true}, MLPConfig: MLPConfig{Width: 3, Activation: "relu", Precision: Float64}, Tau: 1}
+	cfg := &PALAConfig{K: 3, IdealPoint: "f(P)w", HeadConfig: HeadConfig{Score: "dist", Loss: "hinge", Partition: true}, MLPConfig: MLPConfig{Width: 3, Activation: "relu", Precision: Float64}, PALOptim: PALOptim{Tau: 1}}
 	m, err := NewPALA(cfg, d, rng)
 	if err != nil {
 		t.Fatal(err)
 	}
 	pairs := d.Splits[datasets.Train]
-	w := m.mixWeights(pairs, true)
+	w := m.MixWeights(pairs, true)
 	for i, p := range pairs {
-		raw, _ := m.userW(p.User)
+		raw, _ := m.UserW(p.User)
 		best := 0
 		for k := range raw {
 			if raw[k] > raw[best] {
@@ -205,7 +205,7 @@ func TestPartitionAtEvaluation(t *testing.T) {
 			}
 		}
 	}
-	soft := m.mixWeights(pairs, false)
+	soft := m.MixWeights(pairs, false)
 	if soft.Row(0)[0] == 0 || soft.Row(0)[0] == 1 {
 		t.Fatalf("training weights %v should be a softmax", soft.Row(0))
 	}
@@ -229,8 +229,8 @@ func TestUserWeightingBalancesUsers(t *testing.T) {
 	h := newHead(HeadConfig{Score: "dist", Loss: "hinge", UserWeighting: true})
 	// User 0 has three pairs with loss 2 each, user 1 one pair with loss 0.
 	pairs := []datasets.Pair{{User: 0, LeftPreferred: true}, {User: 0, LeftPreferred: true}, {User: 0, LeftPreferred: true}, {User: 1, LeftPreferred: true}}
-	ut := &userTable{userRow: []int{0, 1}}
-	ut.setImportance(pairs)
+	ut := &UserTable{userRow: []int{0, 1}}
+	ut.SetImportance(pairs)
 	L := Matrix{4, 1, []float64{1, 1, 1, 0}}  // left items
 	R := Matrix{4, 1, []float64{0, 0, 0, 10}} // right items
 	U := Matrix{4, 1, []float64{0, 0, 0, 0}}  // ideal points: margins -1, -1, -1, +10

@@ -38,10 +38,12 @@ func pairLoss(kind string, m, t float64) (loss, dm float64) {
 		}
 		return 1 - 0.5*g - z, -t
 	default: // hinge
-		if z < 1 {
-			return 1 - z, -t
+		if z >= 1 {
+			return 0, 0
 		}
-		return 0, 0
+		// z < 1, or z is NaN: a NaN margin must give a NaN loss (which stops training as
+		// diverged), never the zero loss and gradient of a satisfied margin.
+		return 1 - z, -t
 	}
 }
 

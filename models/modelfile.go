@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
-	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,6 +13,7 @@ import (
 	"github.com/nlpodyssey/safetensors"
 
 	"github.com/pal-harness/pal/datasets"
+	"github.com/pal-harness/pal/internal/atomicfile"
 )
 
 // The model file is a safetensors file (huggingface.co/docs/safetensors): an 8-byte
@@ -40,11 +39,11 @@ const (
 
 	metaFormat      = "format"       // "pal-model"
 	metaVersion     = "version"      // "1"
-	metaKind        = "kind"         // "pal-a" or "pal-b"
+	metaKind        = "kind"         // the model kind as in a spec: "pal-a", "pal-b", "btl", ...
 	metaConfig      = "config"       // JSON object: the model config, keys as in a spec
 	metaItemDim     = "item_dim"     // D
 	metaPromptDim   = "prompt_dim"   // prompt dimension (0 for PAL-A)
-	metaK           = "k"            // K
+	metaK           = "k"            // K, mixture weights per user (0: the model ignores the user)
 	metaUsers       = "users"        // JSON array: seen user IDs in W's row order
 	metaUnseenUsers = "unseen_users" // JSON array: unseen user IDs in W_unseen's row order
 )
@@ -64,60 +63,89 @@ type ModelInfo struct {
 	Extra map[string]string
 }
 
-// Saveable is a fitted model that SaveModel can write: *PALA or *PALB.
+// Saveable is a fitted model that SaveModel can write and `pal score` can serve: PAL-A, PAL-B,
+// BTL, and any model kind outside this package that fills a ModelFile.
 type Saveable interface {
-	fileContents() (kind string, cfg any, ds *datasets.Data, tensors map[string]tensor)
+	ModelFile() ModelFile
 }
 
-type tensor struct {
-	shape []uint64
-	data  []float64
+// ModelFile is what a model file holds besides its config: the kind, the users and dimensions
+// of the data set it was fitted on, and its parameters by name.
+type ModelFile struct {
+	Kind string // the kind's name in a spec ("pal-a", "btl", ...)
+	// Data gives the item and prompt dimensions and the users, in the row order of the
+	// user-weight tensors W (seen users) and W_unseen (unseen users).
+	Data *datasets.Data
+	// K is the number of mixture weights per user: 0 for a model that ignores the user.
+	K       int
+	Tensors map[string]Tensor
 }
 
-func mlpTensors(m *MLP, out map[string]tensor) {
+// Tensor is one named parameter array: its shape and row-major float64 values.
+type Tensor struct {
+	Shape []uint64
+	Data  []float64
+}
+
+// MLPTensors adds the layers of m to out: <name>.<l>.weight [in, out] and <name>.<l>.bias.
+func MLPTensors(m *MLP, out map[string]Tensor) {
 	for _, l := range m.layers {
-		out[l.w.Name] = tensor{[]uint64{uint64(l.in), uint64(l.out)}, l.w.Value}
-		out[l.b.Name] = tensor{[]uint64{uint64(l.out)}, l.b.Value}
+		out[l.w.Name] = Tensor{[]uint64{uint64(l.in), uint64(l.out)}, l.w.Value}
+		out[l.b.Name] = Tensor{[]uint64{uint64(l.out)}, l.b.Value}
 	}
 }
 
-func (h *head) tensors(out map[string]tensor) {
+func (h *head) tensors(out map[string]Tensor) {
 	if h.theta != nil {
-		out[h.theta.Name] = tensor{[]uint64{1}, h.theta.Value}
+		out[h.theta.Name] = Tensor{[]uint64{1}, h.theta.Value}
 	}
 }
 
-func (t *userTable) tensors(out map[string]tensor) {
+// Tensors adds the user weights to out: W [seen users, K] and W_unseen [unseen users, K].
+func (t *UserTable) Tensors(out map[string]Tensor) {
 	k := uint64(t.k)
-	out[t.seenW.Name] = tensor{[]uint64{uint64(len(t.seenW.Value)) / k, k}, t.seenW.Value}
-	out[t.unseenW.Name] = tensor{[]uint64{uint64(len(t.unseenW.Value)) / k, k}, t.unseenW.Value}
+	out[t.seenW.Name] = Tensor{[]uint64{uint64(len(t.seenW.Value)) / k, k}, t.seenW.Value}
+	out[t.unseenW.Name] = Tensor{[]uint64{uint64(len(t.unseenW.Value)) / k, k}, t.unseenW.Value}
 }
 
-func (m *PALA) fileContents() (string, any, *datasets.Data, map[string]tensor) {
-	ts := map[string]tensor{}
-	mlpTensors(m.f, ts)
-	ts[m.P.Name] = tensor{[]uint64{uint64(m.cfg.K), uint64(m.pDim())}, m.P.Value}
-	m.userTable.tensors(ts)
+// ModelFile implements Saveable.
+func (m *PALA) ModelFile() ModelFile {
+	ts := map[string]Tensor{}
+	MLPTensors(m.f, ts)
+	ts[m.P.Name] = Tensor{[]uint64{uint64(m.cfg.K), uint64(m.pDim())}, m.P.Value}
+	m.UserTable.Tensors(ts)
 	m.head.tensors(ts)
-	return "pal-a", &m.cfg, m.ds, ts
+	return ModelFile{Kind: "pal-a", Data: m.ds, K: m.cfg.K, Tensors: ts}
 }
 
-func (m *PALB) fileContents() (string, any, *datasets.Data, map[string]tensor) {
-	ts := map[string]tensor{}
-	mlpTensors(m.f, ts)
+// ModelFile implements Saveable.
+func (m *PALB) ModelFile() ModelFile {
+	ts := map[string]Tensor{}
+	MLPTensors(m.f, ts)
 	for _, g := range m.g {
-		mlpTensors(g, ts)
+		MLPTensors(g, ts)
 	}
-	m.userTable.tensors(ts)
+	m.UserTable.Tensors(ts)
 	m.head.tensors(ts)
-	return "pal-b", &m.cfg, m.ds, ts
+	return ModelFile{Kind: "pal-b", Data: m.ds, K: m.cfg.K, Tensors: ts}
 }
 
 // SaveModel writes m to path as a safetensors model file (format above), atomically: a
-// temporary file in the same folder, synced, then renamed. extra adds metadata entries (for
-// example the run id); it may not replace the reserved keys.
-func SaveModel(path string, m Saveable, extra map[string]string) error {
-	kind, cfg, ds, ts := m.fileContents()
+// temporary file in the same folder, synced, then renamed. config is the model's config keyed
+// as in a spec (sweeps.ConfigFields); extra adds metadata entries (for example the run id); it
+// may not replace the reserved keys.
+func SaveModel(path string, m Saveable, config map[string]any, extra map[string]string) error {
+	data, err := EncodeModel(m, config, extra)
+	if err != nil {
+		return err
+	}
+	return atomicfile.Write(path, data)
+}
+
+// EncodeModel returns the bytes of m's model file (see SaveModel).
+func EncodeModel(m Saveable, config map[string]any, extra map[string]string) ([]byte, error) {
+	mf := m.ModelFile()
+	ds := mf.Data
 	var seen, unseen []string
 	for _, u := range ds.Users {
 		if u.Seen {
@@ -126,47 +154,53 @@ func SaveModel(path string, m Saveable, extra map[string]string) error {
 			unseen = append(unseen, u.ID)
 		}
 	}
+	if mf.K == 0 { // the model ignores the user: the file lists none
+		seen, unseen = nil, nil
+	}
 	meta := map[string]string{}
 	for k, v := range extra {
 		meta[k] = v
 	}
-	cfgJSON, err := json.Marshal(ConfigFields(cfg))
+	cfgJSON, err := json.Marshal(config)
 	if err != nil {
-		return fmt.Errorf("saving model: encoding its config: %w", err)
+		return nil, fmt.Errorf("saving model: encoding its config: %w", err)
 	}
 	for k, v := range map[string]string{
 		metaFormat:      ModelFormat,
 		metaVersion:     strconv.Itoa(ModelFileVersion),
-		metaKind:        kind,
+		metaKind:        mf.Kind,
 		metaConfig:      string(cfgJSON),
 		metaItemDim:     strconv.Itoa(ds.Dim),
 		metaPromptDim:   strconv.Itoa(ds.PromptDim),
-		metaK:           strconv.Itoa(int(ts["W"].shape[1])),
+		metaK:           strconv.Itoa(mf.K),
 		metaUsers:       jsonStrings(seen),
 		metaUnseenUsers: jsonStrings(unseen),
 	} {
 		if _, ok := meta[k]; ok {
-			return fmt.Errorf("saving model: extra metadata key %q is reserved", k)
+			return nil, fmt.Errorf("saving model: extra metadata key %q is reserved", k)
 		}
 		meta[k] = v
 	}
 	views := map[string]safetensors.TensorView{}
-	for name, t := range ts {
-		buf := make([]byte, 8*len(t.data))
-		for i, v := range t.data {
+	for name, t := range mf.Tensors {
+		if err := CheckFinite([]*Param{{Name: name, Value: t.Data}}); err != nil {
+			return nil, fmt.Errorf("saving model: %w", err)
+		}
+		buf := make([]byte, 8*len(t.Data))
+		for i, v := range t.Data {
 			binary.LittleEndian.PutUint64(buf[8*i:], math.Float64bits(v))
 		}
-		tv, err := safetensors.NewTensorView(safetensors.F64, t.shape, buf)
+		tv, err := safetensors.NewTensorView(safetensors.F64, t.Shape, buf)
 		if err != nil {
-			return fmt.Errorf("saving model: tensor %s: %w", name, err)
+			return nil, fmt.Errorf("saving model: tensor %s: %w", name, err)
 		}
 		views[name] = tv
 	}
 	data, err := safetensors.Serialize(views, meta)
 	if err != nil {
-		return fmt.Errorf("saving model: %w", err)
+		return nil, fmt.Errorf("saving model: %w", err)
 	}
-	return writeAtomic(path, data)
+	return data, nil
 }
 
 func jsonStrings(s []string) string {
@@ -177,36 +211,8 @@ func jsonStrings(s []string) string {
 	return string(b)
 }
 
-// writeAtomic replaces path with data via a synced temporary file and a rename, so a crash
-// leaves the old file or the new one, never a torn one.
-func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("saving model: %w", err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("saving model %s: %w", path, err)
-	}
-	return nil
-}
-
 // readModelFile parses a model file into its metadata and tensors, checking the format.
-func readModelFile(path string) (ModelInfo, map[string]tensor, error) {
+func readModelFile(path string) (ModelInfo, map[string]Tensor, error) {
 	var info ModelInfo
 	raw, err := os.ReadFile(path)
 	if err != nil {
@@ -253,7 +259,7 @@ func readModelFile(path string) (ModelInfo, map[string]tensor, error) {
 			info.Extra[k] = v
 		}
 	}
-	ts := map[string]tensor{}
+	ts := map[string]Tensor{}
 	for _, nt := range st.Tensors() {
 		tv := nt.TensorView
 		if tv.DType() != safetensors.F64 {
@@ -264,24 +270,24 @@ func readModelFile(path string) (ModelInfo, map[string]tensor, error) {
 		for i := range vals {
 			vals[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
 		}
-		ts[nt.Name] = tensor{append([]uint64(nil), tv.Shape()...), vals}
+		ts[nt.Name] = Tensor{append([]uint64(nil), tv.Shape()...), vals}
 	}
 	return info, ts, nil
 }
 
 // loadParams copies the file's tensors into ps, requiring exactly one tensor of the right size
 // per parameter and no tensor left over.
-func loadParams(path string, ps []*Param, ts map[string]tensor) error {
+func loadParams(path string, ps []*Param, ts map[string]Tensor) error {
 	used := map[string]bool{}
 	for _, p := range ps {
 		t, ok := ts[p.Name]
 		if !ok {
 			return fmt.Errorf("%s has no tensor %s, which its config needs: the file is damaged or was written for another config", path, p.Name)
 		}
-		if len(t.data) != len(p.Value) {
-			return fmt.Errorf("%s: tensor %s has %d values (shape %v), the config needs %d", path, p.Name, len(t.data), t.shape, len(p.Value))
+		if len(t.Data) != len(p.Value) {
+			return fmt.Errorf("%s: tensor %s has %d values (shape %v), the config needs %d", path, p.Name, len(t.Data), t.Shape, len(p.Value))
 		}
-		copy(p.Value, t.data)
+		copy(p.Value, t.Data)
 		used[p.Name] = true
 	}
 	var extra []string
@@ -295,87 +301,4 @@ func loadParams(path string, ps []*Param, ts map[string]tensor) error {
 		return fmt.Errorf("%s has tensors %v that its config does not use: the file is damaged or was written for another config", path, extra)
 	}
 	return nil
-}
-
-// ConfigFields returns the fields of a config struct keyed by their toml tags, embedded
-// structs flattened: the form a spec and result.json use.
-func ConfigFields(cfg any) map[string]any {
-	out := map[string]any{}
-	walkFields(reflect.ValueOf(cfg).Elem(), func(key string, v reflect.Value) { out[key] = v.Interface() })
-	return out
-}
-
-// setConfigFields fills a config struct from fields keyed by toml tags (as ConfigFields wrote
-// them and JSON decoded them with UseNumber): every field must be present and of its type.
-func setConfigFields(cfg any, fields map[string]any) error {
-	var err error
-	seen := map[string]bool{}
-	walkFields(reflect.ValueOf(cfg).Elem(), func(key string, v reflect.Value) {
-		if err != nil {
-			return
-		}
-		seen[key] = true
-		raw, ok := fields[key]
-		if !ok {
-			err = fmt.Errorf("config has no %q", key)
-			return
-		}
-		bad := func() { err = fmt.Errorf("config %q = %v is not a %s", key, raw, v.Kind()) }
-		switch v.Kind() {
-		case reflect.Int:
-			n, ok := raw.(json.Number)
-			i, e := n.Int64()
-			if !ok || e != nil {
-				bad()
-				return
-			}
-			v.SetInt(i)
-		case reflect.Float64:
-			n, ok := raw.(json.Number)
-			f, e := n.Float64()
-			if !ok || e != nil {
-				bad()
-				return
-			}
-			v.SetFloat(f)
-		case reflect.String:
-			s, ok := raw.(string)
-			if !ok {
-				bad()
-				return
-			}
-			v.SetString(s)
-		case reflect.Bool:
-			b, ok := raw.(bool)
-			if !ok {
-				bad()
-				return
-			}
-			v.SetBool(b)
-		default:
-			err = fmt.Errorf("config %q has unsupported kind %s", key, v.Kind())
-		}
-	})
-	if err != nil {
-		return err
-	}
-	for key := range fields {
-		if !seen[key] {
-			return fmt.Errorf("config has unknown key %q (written by a newer pal?)", key)
-		}
-	}
-	return nil
-}
-
-func walkFields(v reflect.Value, fn func(key string, v reflect.Value)) {
-	for i := 0; i < v.NumField(); i++ {
-		f := v.Type().Field(i)
-		if f.Anonymous && f.Type.Kind() == reflect.Struct {
-			walkFields(v.Field(i), fn)
-			continue
-		}
-		if key := f.Tag.Get("toml"); key != "" {
-			fn(key, v.Field(i))
-		}
-	}
 }

@@ -2,15 +2,22 @@ package models
 
 import (
 	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/nlpodyssey/safetensors"
 	"github.com/pal-harness/pal/datasets"
 	"github.com/pal-harness/pal/internal/metrics"
+	"github.com/pal-harness/pal/sweeps"
 )
 
 // smallPromptData is a small prompt-conditioned synthetic data set that trains in well under a
@@ -29,6 +36,23 @@ func smallPromptData(t *testing.T) *datasets.Data {
 	return d
 }
 
+// testDecoder decodes the configs of this package's kinds as the registry does.
+func testDecoder(kind string, fields map[string]any) (any, error) {
+	var cfg any
+	switch kind {
+	case "pal-a":
+		cfg = &PALAConfig{}
+	case "pal-b":
+		cfg = &PALBConfig{}
+	default:
+		return nil, fmt.Errorf("unknown kind %q", kind)
+	}
+	return cfg, sweeps.SetConfigFields(cfg, fields)
+}
+
+func (m *PALA) config() any { return &m.cfg }
+func (m *PALB) config() any { return &m.cfg }
+
 func quickTrain() (*TrainConfig, *FewShotConfig) {
 	return &TrainConfig{Epochs: 4, BatchSize: 32, Patience: 0},
 		&FewShotConfig{PairsPerUser: []int{2}, Epochs: 3, LR: 5e-2, BatchSize: 32, Patience: 0}
@@ -36,7 +60,7 @@ func quickTrain() (*TrainConfig, *FewShotConfig) {
 
 // rewardAccuracy recomputes a split's accuracy from rewards given by the loaded model, one
 // pair at a time, and checks every margin against the fitted model's, bit for bit.
-func rewardAccuracy(t *testing.T, loaded *Model, fitted metrics.Scorer, d *datasets.Data, split datasets.Split) float64 {
+func rewardAccuracy(t *testing.T, loaded *Model, fitted Scorer, d *datasets.Data, split datasets.Split) float64 {
 	t.Helper()
 	var acc float64
 	for _, p := range d.Splits[split] {
@@ -64,18 +88,19 @@ func rewardAccuracy(t *testing.T, loaded *Model, fitted metrics.Scorer, d *datas
 		if !close && math.Float64bits(m) != math.Float64bits(want) {
 			t.Fatalf("%s pair %+v: reward margin %v, training-time margin %v", split, p, m, want)
 		}
-		acc += metrics.Correct(m, p.LeftPreferred)
+		acc += Correct(m, p.LeftPreferred)
 	}
 	return acc / float64(len(d.Splits[split]))
 }
 
-func checkRoundTrip(t *testing.T, name string, fitted Saveable, ps []*Param, scorer metrics.Scorer, res metrics.Metrics, d *datasets.Data) {
+func checkRoundTrip(t *testing.T, name string, fitted Saveable, ps []*Param, scorer Scorer, res metrics.Metrics, d *datasets.Data) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "model.safetensors")
-	if err := SaveModel(path, fitted, map[string]string{"run_id": "abc"}); err != nil {
+	cfg := fitted.(interface{ config() any }).config()
+	if err := SaveModel(path, fitted, sweeps.ConfigFields(cfg), map[string]string{"run_id": "abc"}); err != nil {
 		t.Fatal(err)
 	}
-	loaded, err := LoadModel(path)
+	loaded, err := LoadModel(path, testDecoder)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,13 +118,7 @@ func checkRoundTrip(t *testing.T, name string, fitted Saveable, ps []*Param, sco
 			}
 		}
 	}
-	_, cfg, _, _ := fitted.fileContents()
-	var back any
-	if loaded.pala != nil {
-		back = &loaded.pala.cfg
-	} else {
-		back = &loaded.palb.cfg
-	}
+	back := loaded.s.(interface{ config() any }).config()
 	if !reflect.DeepEqual(cfg, back) {
 		t.Errorf("%s: config %+v came back as %+v", name, cfg, back)
 	}
@@ -153,10 +172,10 @@ func TestRewardErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "m.safetensors")
-	if err := SaveModel(path, m, nil); err != nil {
+	if err := SaveModel(path, m, sweeps.ConfigFields(&m.cfg), nil); err != nil {
 		t.Fatal(err)
 	}
-	loaded, err := LoadModel(path)
+	loaded, err := LoadModel(path, testDecoder)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +207,59 @@ func TestRewardErrors(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("not a model"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := LoadModel(bad); err == nil || !strings.Contains(err.Error(), "not a safetensors file") {
+	if _, err := LoadModel(bad, testDecoder); err == nil || !strings.Contains(err.Error(), "not a safetensors file") {
 		t.Errorf("loading garbage: %v", err)
+	}
+}
+
+// A model whose parameters diverged is neither saved nor served (issue 16, defect 1).
+func TestDivergedModelIsRefused(t *testing.T) {
+	d := smallPromptData(t)
+	tc, fc := quickTrain()
+	_, m, err := FitPALBModel(context.Background(), d, DefaultPALB(), tc, fc, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	if err := SaveModel(path, m, sweeps.ConfigFields(&m.cfg), nil); err != nil {
+		t.Fatal(err)
+	}
+	m.f.Params()[0].Value[0] = math.Inf(1)
+	if err := SaveModel(filepath.Join(t.TempDir(), "bad.safetensors"), m, sweeps.ConfigFields(&m.cfg), nil); err == nil || !errors.Is(err, ErrDiverged) {
+		t.Errorf("saving a model with an infinite parameter: %v, want ErrDiverged", err)
+	}
+	// A file written with a non-finite value (by another tool, or an older pal) is refused on load.
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, ts, err := readModelFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = raw
+	ts["W"].Data[0] = math.NaN()
+	views := map[string]safetensors.TensorView{}
+	for name, tn := range ts {
+		buf := make([]byte, 8*len(tn.Data))
+		for i, v := range tn.Data {
+			binary.LittleEndian.PutUint64(buf[8*i:], math.Float64bits(v))
+		}
+		views[name], _ = safetensors.NewTensorView(safetensors.F64, tn.Shape, buf)
+	}
+	cfgJSON, _ := json.Marshal(info.Config)
+	meta := map[string]string{metaFormat: ModelFormat, metaVersion: "1", metaKind: info.Kind, metaConfig: string(cfgJSON),
+		metaItemDim: strconv.Itoa(info.ItemDim), metaPromptDim: strconv.Itoa(info.PromptDim), metaK: strconv.Itoa(info.K),
+		metaUsers: jsonStrings(info.Users), metaUnseenUsers: jsonStrings(info.UnseenUsers)}
+	data, err := safetensors.Serialize(views, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nan := filepath.Join(t.TempDir(), "nan.safetensors")
+	if err := os.WriteFile(nan, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadModel(nan, testDecoder); err == nil || !strings.Contains(err.Error(), "diverged") || !strings.Contains(err.Error(), "parameter W is NaN") {
+		t.Errorf("loading a model with a NaN weight: %v", err)
 	}
 }

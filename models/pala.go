@@ -8,12 +8,13 @@ import (
 	"github.com/pal-harness/pal/datasets"
 )
 
-// Parameter groups of PAL-A and PAL-B: the shared maps (f, g_k), the prototypes and seen users'
-// weights, and the weights of unseen users (trained only in few-shot adaptation).
+// Parameter groups of PAL-A and PAL-B (and of any Personalized model): the shared maps (f,
+// g_k), the prototypes and seen users' weights, and the weights of unseen users (trained only
+// in few-shot adaptation). An optimiser moves the parameters of the groups it is given.
 const (
-	groupMLP    = "mlp"
-	groupUser   = "user"
-	groupUnseen = "unseen"
+	GroupMLP    = "mlp"
+	GroupUser   = "user"
+	GroupUnseen = "unseen"
 )
 
 // PALA is PAL-A: item x scores by how close f(x) is to user i's ideal point u_i, with
@@ -28,7 +29,7 @@ type PALA struct {
 	f    *MLP
 	P    *Param // K x D, or K x d for "Pw"
 	head *head
-	*userTable
+	*UserTable
 
 	// Frozen mode (few-shot): f(items) and f(P) precomputed in evaluation mode, so only
 	// the new users' weights are differentiated.
@@ -54,7 +55,7 @@ func NewPALA(cfg *PALAConfig, d *datasets.Data, rng *rand.Rand) (*PALA, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	f, err := NewMLP("f", groupMLP, d.Dim, cfg.MLPConfig, rng)
+	f, err := NewMLP("f", GroupMLP, d.Dim, cfg.MLPConfig, rng)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +63,7 @@ func NewPALA(cfg *PALAConfig, d *datasets.Data, rng *rand.Rand) (*PALA, error) {
 	if cfg.IdealPoint == "Pw" {
 		pDim = f.Out
 	}
-	m := &PALA{cfg: *cfg, ds: d, f: f, P: newParam("P", groupUser, cfg.K*pDim), head: newHead(cfg.HeadConfig)}
+	m := &PALA{cfg: *cfg, ds: d, f: f, P: newParam("P", GroupUser, cfg.K*pDim), head: newHead(cfg.HeadConfig)}
 	for k := 0; k < cfg.K; k++ {
 		row := m.P.Value[k*pDim : (k+1)*pDim]
 		var norm float64
@@ -75,7 +76,7 @@ func NewPALA(cfg *PALAConfig, d *datasets.Data, rng *rand.Rand) (*PALA, error) {
 			row[j] /= norm
 		}
 	}
-	m.userTable = newUserTable(d.Users, cfg.K, cfg.Tau, cfg.Partition, rng)
+	m.UserTable = NewUserTable(d.Users, cfg.K, cfg.Tau, cfg.Partition, rng)
 	return m, nil
 }
 
@@ -107,7 +108,7 @@ func (m *PALA) batch(pairs []datasets.Pair, rng *rand.Rand, backward, eval bool)
 	P := Matrix{K, m.pDim(), m.P.Value}
 	w := &m.work
 	wb := resize(&w.wb, B, K)
-	m.mixWeightsInto(pairs, eval, wb)
+	m.MixWeightsInto(pairs, eval, wb)
 	mode := m.cfg.IdealPoint
 	fPw := mode == "f(Pw)"
 	cached := m.itemCache != nil
@@ -214,7 +215,7 @@ func (m *PALA) batch(pairs []datasets.Pair, rng *rand.Rand, backward, eval bool)
 			m.f.BackwardRows(&w.tape, gOut, 0)
 		}
 	}
-	m.softmaxBackward(pairs, wb, gW)
+	m.SoftmaxBackward(pairs, wb, gW)
 	return total
 }
 
@@ -332,7 +333,7 @@ func (m *PALA) prepareEval() {
 	for u := range all {
 		all[u].User = u
 	}
-	ideal := m.idealPoints(m.mixWeights(all, true))
+	ideal := m.idealPoints(m.MixWeights(all, true))
 	m.idealCache = &ideal
 }
 
@@ -368,13 +369,6 @@ func (m *PALA) Margin(p datasets.Pair) float64 {
 func (m *PALA) PairLoss(p datasets.Pair) float64 {
 	l, _ := pairLoss(m.cfg.Loss, m.Margin(p), target(p.LeftPreferred))
 	return l
-}
-
-// Weights returns user u's mixture weights softmax(W_u / tau).
-func (m *PALA) Weights(u int) []float64 {
-	out := make([]float64, m.cfg.K)
-	m.weightsInto(u, false, out)
-	return out
 }
 
 func (m *PALA) String() string {

@@ -23,7 +23,7 @@ type PALB struct {
 	f    *MLP
 	g    []*MLP
 	head *head
-	*userTable
+	*UserTable
 
 	// Evaluation and frozen (few-shot) mode: f of every item, and g_0(c) .. g_{K-1}(c) of every
 	// prompt side by side in one row of K*d values, computed without dropout.
@@ -49,35 +49,43 @@ func NewPALB(cfg *PALBConfig, d *datasets.Data, rng *rand.Rand) (*PALB, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if err := checkPrompts(d); err != nil {
+		return nil, err
+	}
+	return newPALB(cfg, d, rng)
+}
+
+// checkPrompts requires a prompt embedding for every pair of d.
+func checkPrompts(d *datasets.Data) error {
 	if d.PromptDim == 0 || d.NumPrompts() == 0 {
-		return nil, fmt.Errorf("%w, and data %q has none: for bring-your-own data add prompts.npy (one prompt embedding per row) and a \"prompt\" column (its row index) to pairs.csv; for synthetic data set prompts = N > 0 in [dataset]; or use kind = \"pal-a\"", ErrNoPrompts, d.Name)
+		return fmt.Errorf("%w, and data %q has none: for bring-your-own data add prompts.npy (one prompt embedding per row) and a \"prompt\" column (its row index) to pairs.csv; for synthetic data set prompts = N > 0 (and prompt_dim) in [dataset]; or use kind = \"pal-a\"", ErrNoPrompts, d.Name)
 	}
 	for _, split := range datasets.AllSplits {
 		for _, p := range d.Splits[split] {
 			if p.Prompt < 0 {
-				return nil, fmt.Errorf("%w: a pair of user %q in split %s has no prompt: give every line of pairs.csv a prompt index", ErrNoPrompts, d.Users[p.User].ID, split)
+				return fmt.Errorf("%w: a pair of user %q in split %s has no prompt: give every line of pairs.csv a prompt index", ErrNoPrompts, d.Users[p.User].ID, split)
 			}
 		}
 	}
-	return newPALB(cfg, d, rng)
+	return nil
 }
 
 // newPALB builds PAL-B for items of d.Dim and prompts of d.PromptDim dimensions and d's users,
 // without looking at d's pairs (LoadModel builds it on a data set with no pairs).
 func newPALB(cfg *PALBConfig, d *datasets.Data, rng *rand.Rand) (*PALB, error) {
-	f, err := NewMLP("f", groupMLP, d.Dim, cfg.MLPConfig, rng)
+	f, err := NewMLP("f", GroupMLP, d.Dim, cfg.MLPConfig, rng)
 	if err != nil {
 		return nil, fmt.Errorf("f: %w", err)
 	}
 	m := &PALB{cfg: *cfg, ds: d, f: f, head: newHead(cfg.HeadConfig)}
 	for k := 0; k < cfg.K; k++ {
-		g, err := NewMLP(fmt.Sprintf("g%d", k), groupMLP, d.PromptDim, cfg.MLPConfig, rng)
+		g, err := NewMLP(fmt.Sprintf("g%d", k), GroupMLP, d.PromptDim, cfg.MLPConfig, rng)
 		if err != nil {
 			return nil, fmt.Errorf("g_%d (on the %d-dimensional prompts): %w", k, d.PromptDim, err)
 		}
 		m.g = append(m.g, g)
 	}
-	m.userTable = newUserTable(d.Users, cfg.K, cfg.Tau, cfg.Partition, rng)
+	m.UserTable = NewUserTable(d.Users, cfg.K, cfg.Tau, cfg.Partition, rng)
 	return m, nil
 }
 
@@ -115,7 +123,7 @@ func (m *PALB) batch(pairs []datasets.Pair, rng *rand.Rand, backward, eval bool)
 	B, K, D, d := len(pairs), m.cfg.K, m.ds.Dim, m.f.Out
 	w := &m.work
 	wb := resize(&w.wb, B, K)
-	m.mixWeightsInto(pairs, eval, wb)
+	m.MixWeightsInto(pairs, eval, wb)
 	cached := m.itemCache != nil
 	if len(w.G) != K {
 		w.G, w.cachedG, w.gTapes = make([]Matrix, K), make([]Matrix, K), make([]Tape, K)
@@ -184,7 +192,7 @@ func (m *PALB) batch(pairs []datasets.Pair, rng *rand.Rand, backward, eval bool)
 	if !cached {
 		m.f.BackwardRows(&w.fTape, gOut, 0)
 	}
-	m.softmaxBackward(pairs, wb, gW)
+	m.SoftmaxBackward(pairs, wb, gW)
 	return total
 }
 
@@ -219,7 +227,7 @@ func (m *PALB) prepareEval() {
 	m.freeze()
 	w := NewMatrix(len(m.ds.Users), m.cfg.K)
 	for u := range m.ds.Users {
-		m.weightsInto(u, true, w.Row(u))
+		m.WeightsInto(u, true, w.Row(u))
 	}
 	m.evalW = &w
 }
@@ -241,13 +249,6 @@ func (m *PALB) Margin(p datasets.Pair) float64 {
 func (m *PALB) PairLoss(p datasets.Pair) float64 {
 	l, _ := pairLoss(m.cfg.Loss, m.Margin(p), target(p.LeftPreferred))
 	return l
-}
-
-// Weights returns user u's mixture weights softmax(W_u / tau).
-func (m *PALB) Weights(u int) []float64 {
-	out := make([]float64, m.cfg.K)
-	m.weightsInto(u, false, out)
-	return out
 }
 
 // Scale is the logit scale s = min(exp(theta), 100) (1 for scores without one).

@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -128,7 +129,7 @@ func analyse(s *store, o Options) *analysis {
 			few[rw][p.PairsPerUser] = append(few[rw][p.PairsPerUser], p.Accuracy)
 			a.HasFewShot = true
 		}
-		if fp := res.Provenance.DatasetFingerprint; fp != "" && !contains(g.Fingerprints[res.Seed], fp) {
+		if fp := res.Provenance.DatasetFingerprint; fp != "" && !slices.Contains(g.Fingerprints[res.Seed], fp) {
 			g.Fingerprints[res.Seed] = append(g.Fingerprints[res.Seed], fp)
 		}
 		a.PalVersions = addUnique(a.PalVersions, res.Provenance.PalVersion)
@@ -356,17 +357,8 @@ func fileStem(l paramList, short map[string]string) string {
 	return strings.Join(parts, "__")
 }
 
-func contains(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
-}
-
 func addUnique(xs []string, x string) []string {
-	if x == "" || contains(xs, x) {
+	if x == "" || slices.Contains(xs, x) {
 		return xs
 	}
 	return append(xs, x)

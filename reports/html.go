@@ -41,6 +41,7 @@ type pageData struct {
 	GitCommits  []string
 	GoVersions  []string
 	DataNotes   []string
+	StoreNotes  []string // stale results left out, runs without a result, how runs were told apart
 	Prints      []fingerprintRow
 	PrintWarn   string
 	CILevel     string
@@ -95,6 +96,7 @@ func (a *analysis) page(ps []paired, cs chartSet, tables []string) ([]byte, erro
 		GitCommits:  a.GitCommits,
 		GoVersions:  a.GoVersions,
 		DataNotes:   a.DatasetNotes,
+		StoreNotes:  s.Notes,
 		CILevel:     fmt.Sprintf("%g%%", 100*a.Opts.CILevel),
 		Accuracy:    a.accuracyTable(),
 		XNote:       a.XNote,

@@ -1,32 +1,31 @@
 package reports
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 
 	"github.com/BurntSushi/toml"
-
-	"github.com/pal-harness/pal/sweeps"
+	"github.com/pal-harness/pal/sweeps/runstore"
 )
 
-// store is what a run store folder holds, read without help from package sweeps so that a
-// report can be rendered from the files alone (for instance on a copy of results/ from
-// another machine).
+// store is what a report shows of a run store, read through package runstore (the one reader
+// of its files), so a report can be rendered from the files alone, for instance on a copy of
+// results/ from another machine.
 type store struct {
 	Dir         string
 	SpecName    string
 	Description string
 	SpecSource  []byte // spec.toml as run, shown in the report; nil when absent
 	SpecErr     string // why spec.toml could not be read, if it could not
-	Runs        []*run // every run folder holding a result.json, in folder-name order
+	Runs        []*run // the current spec's runs that have a result, in spec order
 	Failed      []*run // the runs that did not finish ("failed" or unreadable), same order
 	OK          []*run // the runs with status "ok" and metrics, same order
 	Unknown     []*run // runs with any other status (say, a future "running"), same order
+	Stale       []*run // results of another version of the spec: listed, never pooled
+	Missing     int    // runs of the current spec without a result yet
+	Notes       []string
+	Warnings    []string // problems a person running pal report must hear of (unreadable files)
 	Seeds       []uint64
 	DatasetKeys []string // swept "dataset.*" axes over all runs, sorted
 	ModelKeys   []string // every other swept axis except "model" and "seed", sorted
@@ -35,44 +34,46 @@ type store struct {
 // run is one run folder.
 type run struct {
 	Folder string // name of the folder under the store
-	R      sweeps.Result
+	R      runstore.Result
 }
 
-// loadStore reads DIR/spec.toml (optional) and every DIR/<run>/result.json. A result.json that
-// cannot be parsed becomes a failed run with the parse error as its reason rather than stopping
-// the report: the rest of a long sweep is still worth seeing, and the failure is listed.
+// loadStore reads the store in dir: its spec and the results of its current spec's runs
+// (runstore.Store.Load). A result.json that cannot be parsed becomes a failed run with the
+// parse error as its reason (and a warning) rather than stopping the report. Results of
+// another version of the spec are kept apart as stale; a store holding only those is refused.
 func loadStore(dir string) (*store, error) {
-	entries, err := os.ReadDir(dir)
+	rs, err := runstore.Open(dir)
 	if err != nil {
-		return nil, fmt.Errorf("run store %s: %w", dir, err)
+		return nil, err
 	}
-	s := &store{Dir: dir}
-	if err := s.readSpec(filepath.Join(dir, "spec.toml")); err != nil {
+	c, err := rs.Load()
+	if err != nil {
+		return nil, err
+	}
+	s := &store{Dir: dir, Missing: c.Missing, Warnings: c.Unreadable}
+	if err := s.readSpec(c.Spec); err != nil {
 		s.SpecErr = err.Error()
 	}
-	for _, e := range entries { // os.ReadDir sorts by name, so the order is deterministic
-		if !e.IsDir() {
-			continue
-		}
-		path := filepath.Join(dir, e.Name(), "result.json")
-		b, err := os.ReadFile(path)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue // the report folder, an unfinished run, anything that is not a run
-		}
-		r := &run{Folder: e.Name()}
-		if err == nil {
-			err = json.Unmarshal(b, &r.R)
-		}
-		if err != nil {
-			r.R = sweeps.Result{RunID: e.Name(), Status: "failed", Error: fmt.Sprintf("unreadable %s: %v", path, err)}
-		}
-		if r.R.RunID == "" {
-			r.R.RunID = e.Name()
-		}
-		s.Runs = append(s.Runs, r)
+	for _, r := range c.Current {
+		s.Runs = append(s.Runs, &run{Folder: r.RunID, R: r})
 	}
-	if len(s.Runs) == 0 {
+	for _, r := range c.Stale {
+		s.Stale = append(s.Stale, &run{Folder: r.RunID, R: r})
+	}
+	switch {
+	case len(s.Runs) == 0 && len(s.Stale) > 0:
+		return nil, fmt.Errorf("run store %s: none of its %d results belongs to its current spec (%s): they were made by another version of it; run `pal run` on the spec to fill the store, or report a copy of the store made before the spec changed", dir, len(s.Stale), runstore.SpecFile)
+	case len(s.Runs) == 0:
 		return nil, fmt.Errorf("run store %s: no <run>/result.json found; run `pal run SPEC --out %s` first", dir, dir)
+	}
+	if c.Note != "" {
+		s.Notes = append(s.Notes, "Runs: "+c.Note+".")
+	}
+	if n := c.StaleNote(); n != "" {
+		s.Notes = append(s.Notes, n)
+	}
+	if c.Missing > 0 {
+		s.Notes = append(s.Notes, fmt.Sprintf("%d run(s) of the spec have no result yet (not run, or interrupted): run `pal run` on the spec again to complete them.", c.Missing))
 	}
 	if s.SpecName == "" {
 		for _, r := range s.Runs {
@@ -89,13 +90,9 @@ func loadStore(dir string) (*store, error) {
 	return s, nil
 }
 
-func (s *store) readSpec(path string) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil
-		}
-		return err
+func (s *store) readSpec(b []byte) error {
+	if b == nil {
+		return nil
 	}
 	s.SpecSource = b
 	// Only the two descriptive keys are read; validation is the business of package sweeps.
@@ -104,7 +101,7 @@ func (s *store) readSpec(path string) error {
 		Description string `toml:"description"`
 	}
 	if _, err := toml.Decode(string(b), &head); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return fmt.Errorf("%s: %w", runstore.SpecFile, err)
 	}
 	s.SpecName, s.Description = head.Name, head.Description
 	return nil

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pal-harness/pal/sweeps"
+	"github.com/pal-harness/pal/sweeps/runstore"
 )
 
 // A caveat a run recorded about its data (here: stand-in text embeddings) must reach the
@@ -20,7 +20,7 @@ func TestDatasetNotesAreShown(t *testing.T) {
 	for _, p := range paths {
 		b, err := os.ReadFile(p)
 		must(t, err)
-		var r sweeps.Result
+		var r runstore.Result
 		must(t, json.Unmarshal(b, &r))
 		r.Provenance.DatasetNotes = []string{note}
 		b, err = json.Marshal(r)

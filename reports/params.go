@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/pal-harness/pal/sweeps"
+	"github.com/pal-harness/pal/sweeps/runstore"
 )
 
 // A param is one swept axis of a run: its key ("dataset.k_true") and value as decoded from
@@ -182,7 +182,7 @@ func isDatasetKey(k string) bool { return strings.HasPrefix(k, "dataset.") }
 
 // modelName is the model's name as the sweep knows it ("model" axis), falling back on the
 // resolved config for stores written before that axis existed.
-func modelName(r *sweeps.Result) string {
+func modelName(r *runstore.Result) string {
 	if v, ok := r.Params["model"]; ok {
 		if s := formatValue(v); s != "" {
 			return s

@@ -2,8 +2,11 @@ package reports
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/pal-harness/pal/internal/atomicfile"
 )
 
 // Options tune a report. The zero value is usable: every field has a default.
@@ -15,6 +18,9 @@ type Options struct {
 	// Baseline names the model the paired table compares against; default "btl" when the store
 	// has it (with no baseline, the paired table is left out with a note).
 	Baseline string
+	// Warnings, when set, gets one line for each problem with the store a person must hear of
+	// even without opening the report (an unreadable result.json).
+	Warnings io.Writer
 	// XAxis is the swept axis of the accuracy-vs-x chart; default "model.k". Without it the chart
 	// falls back on another numeric model axis, or is left out with a note.
 	XAxis string
@@ -54,6 +60,11 @@ func Render(storeDir, outDir string, opts Options) error {
 	if err != nil {
 		return err
 	}
+	if o.Warnings != nil {
+		for _, w := range s.Warnings {
+			fmt.Fprintln(o.Warnings, w)
+		}
+	}
 	a := analyse(s, o)
 	ps := a.pairs()
 	cs := a.charts()
@@ -75,29 +86,5 @@ func Render(storeDir, outDir string, opts Options) error {
 	if err != nil {
 		return err
 	}
-	return writeBytes(filepath.Join(outDir, "report.html"), page)
-}
-
-// writeBytes writes via a temporary file and a rename, so that a reader (a browser reloading the
-// page) never sees half a file.
-func writeBytes(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(b)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.Write(filepath.Join(outDir, "report.html"), page)
 }

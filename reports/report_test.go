@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"flag"
+	"fmt"
 	"image/png"
 	"os"
 	"os/exec"
@@ -289,11 +290,52 @@ func TestUnreadableResultIsListedAsFailed(t *testing.T) {
 	writeFakeStore(t, store, fakeStore()[:3], true)
 	must(t, os.MkdirAll(filepath.Join(store, "broken"), 0o755))
 	must(t, os.WriteFile(filepath.Join(store, "broken", "result.json"), []byte(`{"run_id": `), 0o644))
+	writeManifest(t, store, append(manifestRuns(t, store), "broken"))
 	out := filepath.Join(store, "report")
-	must(t, Render(store, out, Options{}))
+	var warnings strings.Builder
+	must(t, Render(store, out, Options{Warnings: &warnings}))
 	page := readFile(t, filepath.Join(out, "report.html"))
 	if !strings.Contains(page, "unreadable") || !strings.Contains(page, "broken") {
 		t.Error("an unreadable result.json is not listed among the failed runs")
+	}
+	// and the person running pal report hears of it without opening the page (issue 16, defect 10).
+	if w := warnings.String(); !strings.Contains(w, "unreadable") || !strings.Contains(w, filepath.Join("broken", "result.json")) {
+		t.Errorf("warnings %q do not name the unreadable file", w)
+	}
+}
+
+// Results of an earlier version of the spec stay in the store but are never pooled with the
+// current spec's: the report uses exactly the manifest's runs and says how many it left out
+// (issue 16, defect 2).
+func TestStaleResultsAreNotPooled(t *testing.T) {
+	store := t.TempDir()
+	runs := fakeStore()
+	writeFakeStore(t, store, runs, true)
+	current := manifestRuns(t, store)
+	out := filepath.Join(store, "report")
+	must(t, Render(store, out, Options{}))
+	before := readFile(t, filepath.Join(out, "tables", "accuracy.csv"))
+	// Another version of the spec: the same configurations with other accuracies and other
+	// run ids, then the manifest of the first version again.
+	other := make([]fakeRun, len(runs))
+	for i, r := range runs {
+		other[i] = r
+		other[i].seen, other[i].unseen = r.seen/2, r.unseen/2
+	}
+	writeFakeStorePrefix(t, store, other, true, "old")
+	writeManifest(t, store, current)
+	must(t, Render(store, out, Options{}))
+	if after := readFile(t, filepath.Join(out, "tables", "accuracy.csv")); after != before {
+		t.Errorf("the stale results changed the accuracy table:\n%s\nvs\n%s", before, after)
+	}
+	page := readFile(t, filepath.Join(out, "report.html"))
+	if !strings.Contains(page, fmt.Sprintf("%d result(s) in this store belong to another version of the spec", len(runs))) {
+		t.Error("the report does not say that stale results were left out")
+	}
+	// A store whose manifest lists none of its results is refused.
+	writeManifest(t, store, []string{"not-run-yet"})
+	if err := Render(store, out, Options{}); err == nil || !strings.Contains(err.Error(), "another version") {
+		t.Errorf("a store holding only stale results: %v", err)
 	}
 }
 

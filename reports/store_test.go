@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/pal-harness/pal/internal/metrics"
-	"github.com/pal-harness/pal/sweeps"
+	"github.com/pal-harness/pal/sweeps/runstore"
 )
 
 // fakeRun is one hand-specified run of the fake store.
@@ -58,22 +58,30 @@ func fakeStore() []fakeRun {
 // writeFakeStore writes spec.toml, runs.csv and <run-id>/result.json as pal run would.
 func writeFakeStore(t *testing.T, dir string, runs []fakeRun, withK bool) {
 	t.Helper()
+	writeFakeStorePrefix(t, dir, runs, withK, "run")
+}
+
+// writeFakeStorePrefix is writeFakeStore with run ids starting with prefix.
+func writeFakeStorePrefix(t *testing.T, dir string, runs []fakeRun, withK bool, prefix string) {
+	t.Helper()
 	spec := "name = \"synthetic-test\"\ndescription = \"A fake sweep: PAL-A with K = 1..3 and BTL on K_true = 1 and 3.\"\nseeds = [1, 2, 3]\n"
 	must(t, os.WriteFile(filepath.Join(dir, "spec.toml"), []byte(spec), 0o644))
 	csv := "run_id,dataset.k_true,model.k,model,seed,status\n"
+	var ids []string
 	for i, fr := range runs {
-		id := fmt.Sprintf("run%02d-k%d-%s-k%d-s%d", i, fr.kTrue, fr.model, fr.k, fr.seed)
+		id := fmt.Sprintf("%s%02d-k%d-%s-k%d-s%d", prefix, i, fr.kTrue, fr.model, fr.k, fr.seed)
+		ids = append(ids, id)
 		params := map[string]any{"dataset.k_true": fr.kTrue, "model": fr.model, "seed": fr.seed}
 		if fr.k > 0 && withK {
 			params["model.k"] = fr.k
 		}
-		res := sweeps.Result{
+		res := runstore.Result{
 			RunID: id, Spec: "synthetic-test", Status: "ok", Seed: fr.seed, Params: params,
-			Config: sweeps.ResolvedConfig{
-				Dataset: sweeps.KindConfig{Kind: "synthetic", Fields: map[string]any{"k_true": fr.kTrue}},
-				Model:   sweeps.KindConfig{Kind: fr.model, Name: fr.model, Fields: map[string]any{}},
+			Config: runstore.ResolvedConfig{
+				Dataset: runstore.KindConfig{Kind: "synthetic", Fields: map[string]any{"k_true": fr.kTrue}},
+				Model:   runstore.KindConfig{Kind: fr.model, Name: fr.model, Fields: map[string]any{}},
 			},
-			Provenance: sweeps.Provenance{
+			Provenance: runstore.Provenance{
 				PalVersion: "v0.1.0-test", GitCommit: "0123456789ab", GoVersion: "go1.26.8",
 				DatasetFingerprint: fmt.Sprintf("sha256:k%d-s%d", fr.kTrue, fr.seed),
 			},
@@ -123,6 +131,25 @@ func writeFakeStore(t *testing.T, dir string, runs []fakeRun, withK bool) {
 		csv += fmt.Sprintf("%s,%d,%d,%s,%d,%s\n", id, fr.kTrue, fr.k, fr.model, fr.seed, res.Status)
 	}
 	must(t, os.WriteFile(filepath.Join(dir, "runs.csv"), []byte(csv), 0o644))
+	writeManifest(t, dir, ids)
+}
+
+// writeManifest lists the store's current runs, as pal run does.
+func writeManifest(t *testing.T, dir string, ids []string) {
+	t.Helper()
+	b, err := json.Marshal(runstore.Manifest{SchemaVersion: runstore.SchemaVersion, Spec: "synthetic-test", Runs: ids, Axes: []string{}})
+	must(t, err)
+	must(t, os.WriteFile(filepath.Join(dir, runstore.ManifestFile), b, 0o644))
+}
+
+// manifestRuns reads the store's current run ids.
+func manifestRuns(t *testing.T, dir string) []string {
+	t.Helper()
+	s, err := runstore.Open(dir)
+	must(t, err)
+	m, err := s.Manifest()
+	must(t, err)
+	return m.Runs
 }
 
 func must(t *testing.T, err error) {

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/pal-harness/pal/internal/atomicfile"
 )
 
 // Symbols in display cells. Renderers map them to their own notation (LaTeX: $\pm$, ---).
@@ -372,7 +374,7 @@ func writeTables(dir string, a *analysis, ps []paired) ([]string, error) {
 			contents[o.name+".tex"] = o.disp.latex(caption)
 		}
 		for _, name := range sortedKeys(contents) {
-			if err := writeBytes(filepath.Join(dir, name), contents[name]); err != nil {
+			if err := atomicfile.Write(filepath.Join(dir, name), contents[name]); err != nil {
 				return files, err
 			}
 			files = append(files, name)

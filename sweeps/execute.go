@@ -1,24 +1,26 @@
 package sweeps
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
 	"time"
 
+	"github.com/pal-harness/pal/sweeps/runstore"
 	"golang.org/x/sync/errgroup"
 )
 
 // Options controls Execute.
 type Options struct {
-	Out      string    // output folder (the run store); created if missing
+	Out string // output folder (the run store); created if missing
+	// Store is the run store, opened for writing by the caller (who then holds its lock from
+	// before its preflight); nil: Execute opens Out itself and closes it when done.
+	Store    *runstore.Writer
 	Jobs     int       // runs at once; <= 0 means runtime.NumCPU()
 	Progress io.Writer // where progress goes; nil is silent
 	// Terminal redraws one status line with \r (for an interactive terminal) instead of
@@ -26,7 +28,13 @@ type Options struct {
 	Terminal bool
 	// Provenance is copied into every result; DatasetFingerprint is filled per run from the
 	// run's Outcome.
-	Provenance Provenance
+	Provenance runstore.Provenance
+	// Plan, when set, is given the runs about to run, in spec order, before the first starts,
+	// and returns them in the order to start them: a runner groups runs that share a data set
+	// so the data can be freed after the last of them. The order changes no result.
+	Plan func(todo []*Run) []*Run
+	// Command is what the store's lock says its holder runs (for others' error messages).
+	Command string
 }
 
 // Summary counts what Execute did. Total = Skipped + Succeeded + Failed + Canceled.
@@ -39,8 +47,9 @@ type Summary struct {
 	Elapsed   time.Duration
 }
 
-// Execute runs every run of spec not already complete in opts.Out, at most opts.Jobs at once,
-// and writes the run store: Out/spec.toml, Out/<run id>/result.json per run and Out/runs.csv.
+// Execute runs every run of spec not already complete in the run store, at most opts.Jobs at
+// once, and writes the store (runstore): the spec and its manifest, each run's result.json
+// (and files) and runs.csv.
 //
 // A run that returns an error, panics or reports non-finite metrics is recorded as failed with
 // its reason, and the others go on: one diverging configuration must not cost a night's sweep.
@@ -49,41 +58,50 @@ type Summary struct {
 //
 // The error is nil when every run was attempted (check Summary.Failed for failures); it wraps
 // ctx.Err() when runs were left undone by cancellation, and reports any failure to write the
-// store.
+// store (a *runstore.LockedError when another writer holds it).
 func Execute(ctx context.Context, spec *Spec, opts Options, fn RunFunc) (Summary, error) {
 	start := time.Now()
 	sum := Summary{Total: len(spec.Runs)}
-	if opts.Out == "" {
-		return sum, errors.New("sweeps: Options.Out is empty: name an output folder")
-	}
 	if fn == nil {
 		return sum, errors.New("sweeps: nil RunFunc")
+	}
+	store := opts.Store
+	if store == nil {
+		if opts.Out == "" {
+			return sum, errors.New("sweeps: Options.Out is empty: name an output folder")
+		}
+		w, err := runstore.Create(opts.Out, opts.Command)
+		if err != nil {
+			return sum, err
+		}
+		defer w.Close()
+		store = w
 	}
 	jobs := opts.Jobs
 	if jobs <= 0 {
 		jobs = runtime.NumCPU()
 	}
-	if err := os.MkdirAll(opts.Out, 0o755); err != nil {
-		return sum, fmt.Errorf("creating output folder: %w", err)
-	}
 	prog := newProgress(opts, sum.Total, jobs, start)
 	if spec.Source != nil {
-		copyPath := filepath.Join(opts.Out, SpecCopy)
-		if old, err := os.ReadFile(copyPath); err == nil && !bytes.Equal(old, spec.Source) {
-			prog.note("note: %s held another spec; replacing it (results of its runs are kept)", copyPath)
-		}
-		if err := writeFileAtomic(copyPath, spec.Source); err != nil {
+		replaced, err := store.SetSpec(spec.Source, spec.Name, spec.RunIDs(), spec.Axes)
+		if err != nil {
 			return sum, err
+		}
+		if replaced {
+			prog.note("note: %s held another spec; replacing it (results of its runs are kept, and reports leave them out as stale)", filepath.Join(store.Dir(), runstore.SpecFile))
 		}
 	}
 
 	var todo []*Run
 	for _, r := range spec.Runs {
-		if complete(opts.Out, r) {
+		if store.Complete(r.ID) {
 			sum.Skipped++
 			continue
 		}
 		todo = append(todo, r)
+	}
+	if opts.Plan != nil {
+		todo = opts.Plan(todo)
 	}
 	prog.begin(sum.Skipped)
 
@@ -97,11 +115,11 @@ func Execute(ctx context.Context, spec *Spec, opts Options, fn RunFunc) (Summary
 			if gctx.Err() != nil {
 				return nil
 			}
-			res := runOne(gctx, spec.Name, r, opts.Provenance, fn)
+			res, files := runOne(gctx, spec.Name, r, opts.Provenance, fn)
 			if res == nil {
 				return nil // canceled: leave no trace so a rerun does it
 			}
-			if err := writeResult(opts.Out, res); err != nil {
+			if err := store.WriteRun(res, files); err != nil {
 				return err
 			}
 			prog.finished(r, res)
@@ -113,8 +131,8 @@ func Execute(ctx context.Context, spec *Spec, opts Options, fn RunFunc) (Summary
 	sum.Canceled = sum.Total - sum.Skipped - sum.Succeeded - sum.Failed
 
 	// runs.csv covers every run of the spec with a result on disk: earlier sessions' too.
-	results, loadErr := LoadSpecResults(opts.Out, spec)
-	csvErr := WriteRunsCSV(opts.Out, results, spec.Axes)
+	results, loadErr := store.SpecResults(spec.RunIDs())
+	csvErr := store.WriteRunsCSV(results, spec.Axes)
 	sum.Elapsed = time.Since(start)
 	prog.end(sum)
 
@@ -125,19 +143,21 @@ func Execute(ctx context.Context, spec *Spec, opts Options, fn RunFunc) (Summary
 	return sum, errors.Join(errs...)
 }
 
-// complete reports whether dir holds a successful result of r. Failed and unreadable results
-// are retried.
-func complete(dir string, r *Run) bool {
-	res, err := readResult(resultPath(dir, r.ID))
-	return err == nil && res.Status == StatusOK && res.RunID == r.ID
+// RunIDs lists the ids of the spec's runs in spec order.
+func (s *Spec) RunIDs() []string {
+	ids := make([]string, len(s.Runs))
+	for i, r := range s.Runs {
+		ids[i] = r.ID
+	}
+	return ids
 }
 
-// runOne executes one run and turns its outcome into a Result; nil means the run was stopped
-// by cancellation and must not be recorded.
-func runOne(ctx context.Context, specName string, r *Run, prov Provenance, fn RunFunc) *Result {
+// runOne executes one run and turns its outcome into a Result and the files to keep beside
+// it; a nil Result means the run was stopped by cancellation and must not be recorded.
+func runOne(ctx context.Context, specName string, r *Run, prov runstore.Provenance, fn RunFunc) (*runstore.Result, map[string][]byte) {
 	start := time.Now()
 	out, panicMsg, stack, err := call(ctx, fn, r)
-	res := &Result{
+	res := &runstore.Result{
 		RunID:       r.ID,
 		Spec:        specName,
 		Seed:        r.Seed,
@@ -152,21 +172,22 @@ func runOne(ctx context.Context, specName string, r *Run, prov Provenance, fn Ru
 	res.Provenance.DatasetNotes = out.DatasetNotes
 	switch {
 	case panicMsg != "":
-		res.Status, res.Error, res.Stack = StatusFailed, panicMsg, stack
+		res.Status, res.Error, res.Stack = runstore.StatusFailed, panicMsg, stack
 	case err != nil:
 		if ctx.Err() != nil {
-			return nil
+			return nil, nil
 		}
-		res.Status, res.Error = StatusFailed, err.Error()
+		res.Status, res.Error = runstore.StatusFailed, err.Error()
 	default:
-		if bad := nonFinite(&out.Metrics); bad != "" {
-			res.Status, res.Error = StatusFailed, "diverged: non-finite metric "+bad
+		if bad := out.Metrics.NonFinite(); bad != "" {
+			res.Status, res.Error = runstore.StatusFailed, "diverged: non-finite metric "+bad
 			break
 		}
 		m := out.Metrics
-		res.Status, res.Metrics, res.TrainableParams = StatusOK, &m, m.TrainableParams
+		res.Status, res.Metrics, res.TrainableParams = runstore.StatusOK, &m, m.TrainableParams
+		return res, out.Files
 	}
-	return res
+	return res, nil
 }
 
 // call runs fn, turning a panic into a message and a short stack: a bug in one model must

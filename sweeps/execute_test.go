@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,12 +20,13 @@ import (
 	"time"
 
 	"github.com/pal-harness/pal/internal/metrics"
+	"github.com/pal-harness/pal/sweeps/runstore"
 )
 
 // readCSV returns the rows of dir/runs.csv.
 func readCSV(t *testing.T, dir string) [][]string {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, RunsCSV))
+	f, err := os.Open(filepath.Join(dir, runstore.RunsCSV))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,6 +62,34 @@ func deterministicPart(t *testing.T, dir string) string {
 }
 
 // noTempFiles fails if any temporary file of an atomic write is left in dir.
+// readResult reads one run's result.json through the run store.
+func readResult(dir, id string) (runstore.Result, error) {
+	s, err := runstore.Open(dir)
+	if err != nil {
+		return runstore.Result{}, err
+	}
+	return s.Result(id)
+}
+
+// loadResults is every result of the store's current spec, sorted by run id, and an error
+// naming any unreadable result file.
+func loadResults(dir string) ([]runstore.Result, error) {
+	s, err := runstore.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.Load()
+	if err != nil {
+		return nil, err
+	}
+	out := slices.Clone(c.Current)
+	slices.SortFunc(out, func(a, b runstore.Result) int { return strings.Compare(a.RunID, b.RunID) })
+	if len(c.Unreadable) > 0 {
+		return out, errors.New(strings.Join(c.Unreadable, "\n"))
+	}
+	return out, nil
+}
+
 func noTempFiles(t *testing.T, dir string) {
 	t.Helper()
 	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
@@ -107,7 +137,7 @@ func TestExecuteDeterministicAcrossJobsAndReruns(t *testing.T) {
 	if a != b {
 		t.Errorf("runs.csv differs between -j 1 and -j 4:\n%s\n---\n%s", a, b)
 	}
-	before, _ := os.ReadFile(filepath.Join(dir1, RunsCSV))
+	before, _ := os.ReadFile(filepath.Join(dir1, runstore.RunsCSV))
 
 	// A rerun finds every run complete, calls nothing and rewrites the same runs.csv.
 	c := &countingRun{fn: toyRun}
@@ -118,11 +148,11 @@ func TestExecuteDeterministicAcrossJobsAndReruns(t *testing.T) {
 	if sum.Skipped != 16 || sum.Succeeded != 0 || len(c.calls) != 0 {
 		t.Errorf("rerun: summary %+v, %d calls", sum, len(c.calls))
 	}
-	after, _ := os.ReadFile(filepath.Join(dir1, RunsCSV))
+	after, _ := os.ReadFile(filepath.Join(dir1, runstore.RunsCSV))
 	if !bytes.Equal(before, after) {
 		t.Errorf("runs.csv changed on a rerun:\n%s\n---\n%s", before, after)
 	}
-	if src, _ := os.ReadFile(filepath.Join(dir1, SpecCopy)); string(src) != toySpec {
+	if src, _ := os.ReadFile(filepath.Join(dir1, runstore.SpecFile)); string(src) != toySpec {
 		t.Errorf("spec.toml is not a copy of the source")
 	}
 }
@@ -154,7 +184,7 @@ func TestExecuteResumesAfterCancel(t *testing.T) {
 	if len(first.calls) > 5+jobs {
 		t.Errorf("%d runs started after cancellation; want at most %d", len(first.calls)-5, jobs)
 	}
-	results, err := LoadResults(dir)
+	results, err := loadResults(dir)
 	if err != nil || len(results) != 5 {
 		t.Fatalf("%d results on disk (err %v), want 5: canceled runs must leave no result", len(results), err)
 	}
@@ -219,13 +249,13 @@ func TestExecuteRecordsFailuresAndContinues(t *testing.T) {
 	if sum.Succeeded != 13 || sum.Failed != 3 || sum.Canceled != 0 {
 		t.Errorf("summary %+v", sum)
 	}
-	check := func(id, wantErr string) Result {
+	check := func(id, wantErr string) runstore.Result {
 		t.Helper()
-		res, err := readResult(resultPath(dir, id))
+		res, err := readResult(dir, id)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Status != StatusFailed || !strings.Contains(res.Error, wantErr) || res.Metrics != nil {
+		if res.Status != runstore.StatusFailed || !strings.Contains(res.Error, wantErr) || res.Metrics != nil {
 			t.Errorf("run %s: status %q error %q metrics %v; want failed with %q", id, res.Status, res.Error, res.Metrics, wantErr)
 		}
 		return res
@@ -240,7 +270,7 @@ func TestExecuteRecordsFailuresAndContinues(t *testing.T) {
 	rows := readCSV(t, dir)
 	errCol, accCol := len(rows[0])-1, 4+2 // run_id,status,model,seed,dataset.n,model.k,acc_train
 	for _, row := range rows[1:] {
-		if row[1] == StatusFailed {
+		if row[1] == runstore.StatusFailed {
 			if row[accCol] != "" || row[errCol] == "" {
 				t.Errorf("failed row should have empty metrics and a reason: %v", row)
 			}
@@ -320,7 +350,7 @@ func TestRunsCSVContent(t *testing.T) {
 		if fs := row[col["fewshot_acc_3"]]; (r.ModelKind == "pal") != (fs != "") {
 			t.Errorf("row %d (%s): fewshot_acc_3 = %q", i, r.ModelKind, fs)
 		}
-		res, err := readResult(resultPath(dir, r.ID))
+		res, err := readResult(dir, r.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -332,47 +362,13 @@ func TestRunsCSVContent(t *testing.T) {
 	}
 }
 
-func TestWriteRunsCSVFormatting(t *testing.T) {
-	dir := t.TempDir()
-	val := 0.25
-	results := []Result{
-		{RunID: "b", Status: "ok", Seed: 2, Config: ResolvedConfig{Model: KindConfig{Name: "m, with comma"}},
-			Params: map[string]any{"model.lr": 0.001, "model.k": 3.0, "dataset.shape": "ring", "train.flag": true},
-			Metrics: &metrics.Metrics{Splits: map[string]metrics.Split{"test": {Accuracy: math.NaN(), Loss: 1e-7}},
-				TrainableParams: 12345678, FinalValLoss: &val}, WallSeconds: 1.5},
-		{RunID: "a", Status: "failed", Seed: 1, Error: "boom\nsecond line", Config: ResolvedConfig{Model: KindConfig{Name: "x"}}},
-	}
-	if err := WriteRunsCSV(dir, results, []string{"dataset.shape", "model.k", "model.lr", "train.flag", "model", "seed"}); err != nil {
-		t.Fatal(err)
-	}
-	rows := readCSV(t, dir)
-	col := map[string]int{}
-	for i, h := range rows[0] {
-		col[h] = i
-	}
-	r := rows[1]
-	for k, want := range map[string]string{
-		"run_id": "b", "model": "m, with comma", "seed": "2", "dataset.shape": "ring", "model.k": "3",
-		"model.lr": "0.001", "train.flag": "true", "acc_test": "", "loss_test": "1e-07",
-		"trainable_params": "12345678", "final_val_loss": "0.25", "wall_seconds": "1.5", "error": "",
-	} {
-		if r[col[k]] != want {
-			t.Errorf("%s = %q, want %q", k, r[col[k]], want)
-		}
-	}
-	if got := rows[2][col["error"]]; got != "boom" {
-		t.Errorf("error cell %q: want the first line only", got)
-	}
-	noTempFiles(t, dir)
-}
-
 func TestLoadResults(t *testing.T) {
 	spec := mustParse(t, toySpec)
 	dir := t.TempDir()
 	if _, err := Execute(context.Background(), spec, Options{Out: dir, Jobs: 4}, toyRun); err != nil {
 		t.Fatal(err)
 	}
-	res, err := LoadResults(dir)
+	res, err := loadResults(dir)
 	if err != nil || len(res) != len(spec.Runs) {
 		t.Fatalf("%d results, err %v", len(res), err)
 	}
@@ -385,8 +381,8 @@ func TestLoadResults(t *testing.T) {
 	if res[0].Config.Dataset.Kind != "toy" || res[0].Config.Dataset.Fields["noise"] != 0.1 {
 		t.Errorf("config read back: %+v", res[0].Config)
 	}
-	os.WriteFile(filepath.Join(dir, res[0].RunID, ResultFile), []byte("{not json"), 0o644)
-	if _, err := LoadResults(dir); err == nil || !strings.Contains(err.Error(), res[0].RunID) {
+	os.WriteFile(filepath.Join(dir, res[0].RunID, runstore.ResultFile), []byte("{not json"), 0o644)
+	if _, err := loadResults(dir); err == nil || !strings.Contains(err.Error(), res[0].RunID) {
 		t.Errorf("a corrupt result.json should be an error naming it, got %v", err)
 	}
 	// and Execute treats it as not complete: it runs again.
@@ -442,22 +438,6 @@ func TestETAAndClock(t *testing.T) {
 	if got := fmtRunTime(1234 * time.Millisecond); got != "1.2s" {
 		t.Errorf("fmtRunTime = %s", got)
 	}
-}
-
-func TestWriteFileAtomicFailureLeavesNothing(t *testing.T) {
-	dir := t.TempDir()
-	if err := writeFileAtomic(filepath.Join(dir, "missing", "x.json"), []byte("x")); err == nil {
-		t.Error("writing into a missing folder should fail")
-	}
-	// Renaming onto a directory fails after the temp file is written: it must be removed.
-	if err := os.Mkdir(filepath.Join(dir, "target"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(filepath.Join(dir, "target", "keep"), nil, 0o644)
-	if err := writeFileAtomic(filepath.Join(dir, "target"), []byte("x")); err == nil {
-		t.Error("renaming onto a non-empty directory should fail")
-	}
-	noTempFiles(t, dir)
 }
 
 func ExampleExecute() {

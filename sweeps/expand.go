@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+
+	"github.com/pal-harness/pal/sweeps/runstore"
 )
 
 // expand forms the product of all axes in a fixed order: dataset combinations outermost, then
@@ -211,7 +213,7 @@ func (r *Run) Label() string {
 		if _, key := splitAxis(a); short[key] == 1 {
 			name = key
 		}
-		s += " " + name + "=" + formatParam(v)
+		s += " " + name + "=" + runstore.FormatParam(v)
 	}
 	return s + fmt.Sprintf(" seed=%d", r.Seed)
 }

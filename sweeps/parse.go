@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -471,7 +472,7 @@ func (p *parser) decodeFields(s *section, t map[string]any, skip []string, owner
 	s.values = map[string]any{}
 	nerr := len(p.errs)
 	for _, key := range p.sortedKeys(t, s.path) {
-		if contains(skip, key) {
+		if slices.Contains(skip, key) {
 			continue
 		}
 		line := p.loc.line(append(append([]string(nil), s.path...), key)...)
@@ -593,15 +594,6 @@ func saturatingMul(a, b int) int {
 		return math.MaxInt
 	}
 	return a * b
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // tomlLiteral writes a converted value as it would appear in a spec.
@@ -729,7 +721,7 @@ func convertScalar(raw any, f *fieldInfo, k fieldKind) (any, string) {
 			}
 			return nil, want + ", got " + describeValue(raw)
 		}
-		if len(f.Enum) > 0 && !contains(f.Enum, s) {
+		if len(f.Enum) > 0 && !slices.Contains(f.Enum, s) {
 			quoted := make([]string, len(f.Enum))
 			for i, e := range f.Enum {
 				quoted[i] = strconv.Quote(e)

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/pal-harness/pal/sweeps/runstore"
 )
 
 // progress reports finished runs. On a terminal it redraws one status line (runs done/total,
@@ -82,13 +84,13 @@ func (p *progress) begin(skipped int) {
 }
 
 // finished records one run that ended with a result (ok or failed).
-func (p *progress) finished(r *Run, res *Result) {
+func (p *progress) finished(r *Run, res *runstore.Result) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.done++
 	p.ran++
 	p.ranWall += res.WallSeconds
-	if res.Status == StatusOK {
+	if res.Status == runstore.StatusOK {
 		p.ok++
 	} else {
 		p.failed++
@@ -98,17 +100,17 @@ func (p *progress) finished(r *Run, res *Result) {
 	}
 	wall := time.Duration(res.WallSeconds * float64(time.Second))
 	if p.terminal {
-		if res.Status != StatusOK {
+		if res.Status != runstore.StatusOK {
 			p.clearLine()
-			fmt.Fprintf(p.w, "FAILED  %s  (%s): %s\n", r.Label(), fmtRunTime(wall), firstLine(res.Error))
+			fmt.Fprintf(p.w, "FAILED  %s  (%s): %s\n", r.Label(), fmtRunTime(wall), runstore.FirstLine(res.Error))
 		}
 		p.redraw()
 		return
 	}
-	if res.Status == StatusOK {
+	if res.Status == runstore.StatusOK {
 		fmt.Fprintf(p.w, "[%d/%d] ok  %s  (%s)\n", p.done, p.total, r.Label(), fmtRunTime(wall))
 	} else {
-		fmt.Fprintf(p.w, "[%d/%d] FAILED  %s  (%s): %s\n", p.done, p.total, r.Label(), fmtRunTime(wall), firstLine(res.Error))
+		fmt.Fprintf(p.w, "[%d/%d] FAILED  %s  (%s): %s\n", p.done, p.total, r.Label(), fmtRunTime(wall), runstore.FirstLine(res.Error))
 	}
 }
 

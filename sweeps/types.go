@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/pal-harness/pal/internal/metrics"
+	"github.com/pal-harness/pal/sweeps/runstore"
 )
 
 // Schema tells the parser which config structs a spec may use. Each constructor returns a
@@ -51,6 +52,13 @@ type Run struct {
 	axes []string // Spec.Axes, for Label
 }
 
+// ResolvedConfig and KindConfig are the run store's (runstore): a run's config as result.json
+// records it and its id hashes it.
+type (
+	ResolvedConfig = runstore.ResolvedConfig
+	KindConfig     = runstore.KindConfig
+)
+
 // DataSeed is the seed for building the run's data: it depends only on the replicate seed and
 // the dataset config, so every model in a replicate sees the same data (paired comparisons).
 func (r *Run) DataSeed() uint64 {
@@ -67,52 +75,11 @@ type Outcome struct {
 	// DatasetNotes are caveats about the data a report must show, e.g. that text embeddings
 	// are an offline stand-in for foundation-model features.
 	DatasetNotes []string
+	// Files are kept in the run's folder beside result.json (a fitted model), written before
+	// it: plain file names to contents.
+	Files map[string][]byte
 }
 
 // RunFunc executes one run. It must honour ctx cancellation. A panic inside it is recovered by
 // the scheduler and recorded as a failure of that run.
 type RunFunc func(ctx context.Context, r *Run) (Outcome, error)
-
-// Provenance records where a result came from.
-type Provenance struct {
-	PalVersion         string   `json:"pal_version"`
-	GitCommit          string   `json:"git_commit,omitempty"`
-	GoVersion          string   `json:"go_version"`
-	BLAS               string   `json:"blas,omitempty"` // the matrix multiplies of the build (their last bits reach the metrics)
-	DatasetFingerprint string   `json:"dataset_fingerprint,omitempty"`
-	DatasetNotes       []string `json:"dataset_notes,omitempty"` // caveats about the data (Outcome.DatasetNotes)
-}
-
-// Result is the content of result.json in a run's folder.
-type Result struct {
-	RunID           string           `json:"run_id"`
-	Spec            string           `json:"spec"`
-	Status          string           `json:"status"` // "ok" or "failed"
-	Error           string           `json:"error,omitempty"`
-	Stack           string           `json:"stack,omitempty"` // where a panicking run panicked
-	Seed            uint64           `json:"seed"`
-	DataSeed        uint64           `json:"data_seed"`
-	ModelSeed       uint64           `json:"model_seed"`
-	Params          map[string]any   `json:"params"` // swept axes of this run
-	Config          ResolvedConfig   `json:"config"`
-	Provenance      Provenance       `json:"provenance"`
-	Metrics         *metrics.Metrics `json:"metrics,omitempty"`
-	WallSeconds     float64          `json:"wall_seconds"`
-	TrainableParams int              `json:"trainable_params"`
-}
-
-// ResolvedConfig is the full configuration of a run as written to result.json.
-type ResolvedConfig struct {
-	Dataset KindConfig `json:"dataset"`
-	Model   KindConfig `json:"model"`
-	Train   any        `json:"train"`
-	FewShot any        `json:"fewshot"`
-}
-
-// KindConfig is a kinded section: its kind, an optional name and the fields of its struct
-// (keys as in the spec).
-type KindConfig struct {
-	Kind   string         `json:"kind"`
-	Name   string         `json:"name,omitempty"`
-	Fields map[string]any `json:"fields"`
-}

@@ -16,14 +16,13 @@ import (
 	"github.com/pal-harness/pal/datasets"
 	"github.com/pal-harness/pal/datasets/catalog"
 	"github.com/pal-harness/pal/datasets/download"
-	"github.com/pal-harness/pal/datasets/persona"
 	"github.com/pal-harness/pal/internal/experiment"
 )
 
 // dataCmd is `pal data`. Its fields are what the commands depend on, so that tests can give
 // them a catalog of local (httptest) sources and an environment of their own.
 type dataCmd struct {
-	entries        func() []catalog.Entry
+	entries        func() catalog.Catalog
 	getenv         func(string) string
 	client         *http.Client // nil: the download package's default
 	stdout, stderr io.Writer
@@ -31,7 +30,7 @@ type dataCmd struct {
 }
 
 func cmdData(args []string, stdout, stderr io.Writer) int {
-	d := &dataCmd{entries: catalog.All, getenv: os.Getenv, stdout: stdout, stderr: stderr, terminal: isTerminal(stderr)}
+	d := &dataCmd{entries: experiment.Catalog, getenv: os.Getenv, stdout: stdout, stderr: stderr, terminal: isTerminal(stderr)}
 	return d.run(args)
 }
 
@@ -140,8 +139,10 @@ func (d *dataCmd) list(args []string) int {
 		}
 	}
 	tw.Flush()
-	if env := d.getenv(persona.EnvData); env != "" {
-		notes = append(notes, fmt.Sprintf("$%s=%s: the persona kind reads the statements there before looking in the cache", persona.EnvData, env))
+	for _, e := range d.entries() {
+		if e.EnvVar != "" && d.getenv(e.EnvVar) != "" {
+			notes = append(notes, fmt.Sprintf("$%s=%s: the %s kind reads %s there before looking in the cache", e.EnvVar, d.getenv(e.EnvVar), e.Kind, e.Name))
+		}
 	}
 	if len(notes) > 0 {
 		fmt.Fprintln(d.stdout)
@@ -255,14 +256,13 @@ func (d *dataCmd) info(args []string) int {
 		return exitBadInput
 	}
 	arg := pos[0]
-	runner := &experiment.Runner{CacheDir: cache, Getenv: d.getenv}
+	runner := &experiment.Runner{Env: datasets.Env{CacheDir: cache, Getenv: d.getenv}}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
 	var (
-		data  *datasets.Data
-		notes []string
-		head  []string
+		data *datasets.Data
+		head []string
 	)
 	if e, ok := d.find(arg); ok {
 		st, err := e.Status(cache)
@@ -273,35 +273,19 @@ func (d *dataCmd) info(args []string) int {
 		head = append(head, fmt.Sprintf("%s: %s", e.Name, e.Description),
 			fmt.Sprintf("licence %s; source %s", e.License, e.Source),
 			fmt.Sprintf("cache: %s (%d/%d files)", st.Dir, st.Present, len(st.Files)))
-		if e.Kind == "persona" {
-			if dir, err := persona.ResolveDir("", "", cache, d.getenv); err == nil {
-				head = append(head, "statements read from: "+dir)
-			}
+		if e.EnvVar != "" && d.getenv(e.EnvVar) != "" {
+			head = append(head, fmt.Sprintf("read from $%s=%s when it holds the data, else the cache", e.EnvVar, d.getenv(e.EnvVar)))
 		}
 		head = append(head, fmt.Sprintf("built as kind %q with the default knobs for this data set (pal schema lists them), seed %d", e.Kind, *seed))
-		data, notes, err = runner.BuildEntry(ctx, e, *seed)
+		data, err = runner.BuildEntry(ctx, e, *seed)
 		if err != nil {
 			fmt.Fprintf(d.stderr, "pal data info: %s: %v\n", e.Name, err)
 			return exitBadInput
 		}
-	} else if st, err := os.Stat(arg); err == nil && st.IsDir() {
-		switch {
-		case exists(filepath.Join(arg, datasets.ItemsFile)) || exists(filepath.Join(arg, datasets.PairsFile)):
-			head = append(head, fmt.Sprintf("bring-your-own folder %s", arg))
-			if data, err = datasets.LoadFiles(arg); err != nil {
-				fmt.Fprintf(d.stderr, "pal data info: %v\n", err)
-				return exitBadInput
-			}
-		case hasJSONL(arg):
-			head = append(head, fmt.Sprintf("persona statement folder %s, built with the default knobs of kind \"persona\", seed %d", arg, *seed))
-			cfg := persona.DefaultConfig()
-			cfg.DataDir = arg
-			if data, notes, err = runner.Build(ctx, "persona", cfg, *seed); err != nil {
-				fmt.Fprintf(d.stderr, "pal data info: %v\n", err)
-				return exitBadInput
-			}
-		default:
-			fmt.Fprintf(d.stderr, "pal data info: %s holds neither %s + %s (bring-your-own format) nor persona statement files (*.jsonl)\n", arg, datasets.ItemsFile, datasets.PairsFile)
+	} else if kind, cfg, ok := experiment.ForPath(arg); ok {
+		head = append(head, fmt.Sprintf("%s, read as kind %q with its default knobs, seed %d", arg, kind, *seed))
+		if data, err = runner.Build(ctx, kind, cfg, *seed); err != nil {
+			fmt.Fprintf(d.stderr, "pal data info: %v\n", err)
 			return exitBadInput
 		}
 	} else {
@@ -309,13 +293,13 @@ func (d *dataCmd) info(args []string) int {
 		for _, e := range d.entries() {
 			names = append(names, e.Name)
 		}
-		fmt.Fprintf(d.stderr, "pal data info: %q is neither a data set name (%s) nor a folder\n", arg, strings.Join(names, ", "))
+		fmt.Fprintf(d.stderr, "pal data info: %q is neither a data set name (%s) nor a folder or file of a format pal reads (a bring-your-own folder with %s + %s, a folder of persona statement files *.jsonl, a release .zip)\n", arg, strings.Join(names, ", "), datasets.ItemsFile, datasets.PairsFile)
 		return exitBadInput
 	}
 	for _, h := range head {
 		fmt.Fprintln(d.stdout, h)
 	}
-	printDataInfo(d.stdout, data, notes)
+	printDataInfo(d.stdout, data)
 	return exitOK
 }
 
@@ -328,18 +312,9 @@ func (d *dataCmd) find(name string) (catalog.Entry, bool) {
 	return catalog.Entry{}, false
 }
 
-func exists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
-}
-
-func hasJSONL(dir string) bool {
-	m, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
-	return len(m) > 0
-}
-
 // printDataInfo writes the counts of a data set.
-func printDataInfo(w io.Writer, d *datasets.Data, notes []string) {
+func printDataInfo(w io.Writer, d *datasets.Data) {
+	notes := d.Notes
 	seen, unseen := d.SeenUsers(), d.UnseenUsers()
 	fmt.Fprintf(w, "\nname         %s\n", d.Name)
 	fmt.Fprintf(w, "fingerprint  %s\n", d.Fingerprint)

@@ -13,6 +13,8 @@ import (
 
 	"github.com/pal-harness/pal/datasets"
 	"github.com/pal-harness/pal/datasets/catalog"
+	"github.com/pal-harness/pal/datasets/persona"
+	"github.com/pal-harness/pal/internal/experiment"
 )
 
 // personaFixture is a folder of small persona trait files in the true format.
@@ -43,7 +45,7 @@ func runData(t *testing.T, entries []catalog.Entry, env map[string]string, args 
 	t.Helper()
 	var o, e bytes.Buffer
 	d := &dataCmd{
-		entries: func() []catalog.Entry { return entries },
+		entries: func() catalog.Catalog { return catalog.New(entries) },
 		getenv:  func(k string) string { return env[k] },
 		stdout:  &o, stderr: &e,
 	}
@@ -104,7 +106,7 @@ func TestDataFetchChecksumFailure(t *testing.T) {
 }
 
 func TestDataArgumentErrors(t *testing.T) {
-	entries := catalog.All()
+	entries := experiment.Catalog()
 	env := map[string]string{catalog.CacheEnv: t.TempDir()}
 	for _, args := range [][]string{
 		{},
@@ -151,7 +153,7 @@ func TestDataInfoOnBringYourOwnFolder(t *testing.T) {
 	if err := datasets.WriteFiles(dir, d); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errOut := runData(t, catalog.All(), map[string]string{}, "info", dir)
+	code, out, errOut := runData(t, experiment.Catalog(), map[string]string{}, "info", dir)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -196,7 +198,7 @@ func TestFetchPersonaFromLocalMirror(t *testing.T) {
 	if src == "" {
 		t.Skip("PAL_PERSONA_DATA is not set: point it at ../shared/data/anthropic-evals-persona to fetch the real files from a local mirror")
 	}
-	e, ok := catalog.Lookup(catalog.PersonaName)
+	e, ok := experiment.Catalog().Lookup(persona.CatalogName)
 	if !ok {
 		t.Fatal("no anthropic-persona entry")
 	}
@@ -207,7 +209,7 @@ func TestFetchPersonaFromLocalMirror(t *testing.T) {
 	}
 	cache := t.TempDir()
 	env := map[string]string{catalog.CacheEnv: cache}
-	code, out, errOut := runData(t, []catalog.Entry{e}, env, "fetch", catalog.PersonaName, "-j", "8")
+	code, out, errOut := runData(t, []catalog.Entry{e}, env, "fetch", persona.CatalogName, "-j", "8")
 	if code != 0 || !strings.Contains(out, "136 files fetched") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -216,8 +218,8 @@ func TestFetchPersonaFromLocalMirror(t *testing.T) {
 		t.Fatalf("list: exit %d\n%s", code, out)
 	}
 	// info reads the cache (PAL_PERSONA_DATA is not in this environment) and builds.
-	code, out, errOut = runData(t, []catalog.Entry{e}, env, "info", catalog.PersonaName)
-	if code != 0 || !strings.Contains(out, "items        600 (dimension 64)") || !strings.Contains(out, filepath.Join(cache, catalog.PersonaName)) {
+	code, out, errOut = runData(t, []catalog.Entry{e}, env, "info", persona.CatalogName)
+	if code != 0 || !strings.Contains(out, "items        600 (dimension 64)") || !strings.Contains(out, filepath.Join(cache, persona.CatalogName)) {
 		t.Fatalf("info: exit %d\n%s\n%s", code, out, errOut)
 	}
 }

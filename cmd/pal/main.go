@@ -27,6 +27,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/pal-harness/pal/datasets"
 	"github.com/pal-harness/pal/datasets/catalog"
 	"github.com/pal-harness/pal/internal/experiment"
 	"github.com/pal-harness/pal/internal/sgemm"
@@ -34,6 +35,7 @@ import (
 	"github.com/pal-harness/pal/paper"
 	"github.com/pal-harness/pal/reports"
 	"github.com/pal-harness/pal/sweeps"
+	"github.com/pal-harness/pal/sweeps/runstore"
 )
 
 // version and commit are set at build time by the Makefile (-ldflags "-X main.version=...
@@ -181,25 +183,35 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	return code
 }
 
-// execute runs a parsed spec and maps the outcome to an exit code.
+// execute runs a parsed spec and maps the outcome to an exit code. It takes the run store's
+// lock before anything else, so that a second pal writing the same store stops at once.
 func execute(spec *sweeps.Spec, specDir, out string, jobs int, cache string, saveModels bool, stderr io.Writer) int {
-	runner := &experiment.Runner{SpecDir: specDir, CacheDir: cache}
-	if saveModels {
-		runner.SaveModels = out
+	_, statErr := os.Stat(out)
+	store, err := runstore.Create(out, commandLine())
+	if err != nil {
+		fmt.Fprintf(stderr, "pal: %v\n", err)
+		return exitBadInput
 	}
+	defer store.Close()
+	runner := &experiment.Runner{Env: datasets.Env{SpecDir: specDir, CacheDir: cache}, SaveModels: saveModels}
 	if err := runner.Preflight(spec); err != nil {
 		fmt.Fprintf(stderr, "pal: %v\n", err)
+		store.Close()
+		if statErr != nil {
+			os.Remove(out) // created for the lock, and nothing ran: leave no empty folder
+		}
 		return exitBadInput
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	fmt.Fprintf(stderr, "pal: %s: %d runs, %d at once, into %s\n", spec.Name, len(spec.Runs), jobs, out)
 	sum, err := sweeps.Execute(ctx, spec, sweeps.Options{
-		Out:        out,
+		Store:      store,
 		Jobs:       jobs,
 		Progress:   stderr,
 		Terminal:   isTerminal(stderr),
 		Provenance: provenance(),
+		Plan:       runner.Plan,
 	}, runner.Run)
 	switch {
 	case errors.Is(err, context.Canceled):
@@ -213,6 +225,16 @@ func execute(spec *sweeps.Spec, specDir, out string, jobs int, cache string, sav
 		return exitRunsFailed
 	}
 	return exitOK
+}
+
+// commandLine is this process's command, for the run store's lock (others' errors name it).
+func commandLine() string {
+	args := append([]string{"pal"}, os.Args[1:]...)
+	s := strings.Join(args, " ")
+	if len(s) > 200 {
+		s = s[:200] + "..."
+	}
+	return s
 }
 
 func cmdReport(args []string, stdout, stderr io.Writer) int {
@@ -240,6 +262,7 @@ func renderReport(store, out string, stdout, stderr io.Writer) int {
 }
 
 func renderReportOpts(store, out string, opts reports.Options, stdout, stderr io.Writer) int {
+	opts.Warnings = prefixWriter{w: stderr, prefix: "pal report: warning: "}
 	if err := reports.Render(store, out, opts); err != nil {
 		fmt.Fprintf(stderr, "pal report: %v\n", err)
 		return exitBadInput
@@ -288,7 +311,7 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) int {
 			return exitBadInput
 		}
 		// An experiment whose downloaded data is not on disk is skipped, saying how to fetch it.
-		if err := (&experiment.Runner{CacheDir: cache}).MissingData(spec); err != nil {
+		if err := (&experiment.Runner{Env: datasets.Env{CacheDir: cache}}).MissingData(spec); err != nil {
 			if *only != "" {
 				fmt.Fprintf(stderr, "pal reproduce: %s: %v\n", ps.Name, err)
 				return exitBadInput
@@ -356,8 +379,8 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-func provenance() sweeps.Provenance {
-	return sweeps.Provenance{PalVersion: version, GitCommit: gitCommit(), GoVersion: runtime.Version(), BLAS: blasLine()}
+func provenance() runstore.Provenance {
+	return runstore.Provenance{PalVersion: version, GitCommit: gitCommit(), GoVersion: runtime.Version(), BLAS: blasLine()}
 }
 
 // gitCommit is the VCS revision the Go toolchain stamped into the binary, with "+dirty" when
@@ -400,4 +423,21 @@ func versionLine() string {
 // the openblas build tag).
 func blasLine() string {
 	return fmt.Sprintf("float32 matmul sgemm/%s, float64 matmul %s", sgemm.Kernel(), models.BLAS)
+}
+
+// prefixWriter writes each line it gets with a prefix.
+type prefixWriter struct {
+	w      io.Writer
+	prefix string
+}
+
+func (p prefixWriter) Write(b []byte) (int, error) {
+	for _, line := range strings.SplitAfter(string(b), "\n") {
+		if line != "" {
+			if _, err := io.WriteString(p.w, p.prefix+line); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return len(b), nil
 }

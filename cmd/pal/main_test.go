@@ -13,6 +13,7 @@ import (
 	"github.com/pal-harness/pal/datasets"
 	"github.com/pal-harness/pal/internal/experiment"
 	"github.com/pal-harness/pal/sweeps"
+	"github.com/pal-harness/pal/sweeps/runstore"
 )
 
 // smallSpec is a spec that trains in a second or two, for end-to-end tests of the CLI.
@@ -294,11 +295,15 @@ epochs = 5
 	if code, _, stderr := runPal(t, "run", spec, "--out", out); code != 0 {
 		t.Fatalf("exit %d:\n%s", code, stderr)
 	}
-	results, err := sweeps.LoadResults(out)
-	if err != nil || len(results) != 1 {
-		t.Fatalf("results: %v, %d", err, len(results))
+	store, err := runstore.Open(out)
+	if err != nil {
+		t.Fatal(err)
 	}
-	r := results[0]
+	contents, err := store.Load()
+	if err != nil || len(contents.Current) != 1 {
+		t.Fatalf("results: %v, %+v", err, contents)
+	}
+	r := contents.Current[0]
 	if r.Provenance.DatasetFingerprint == "" || len(r.Metrics.PerGroup["test"]) != 3 {
 		t.Errorf("result lacks the files' fingerprint or per-group accuracy from users.csv: %+v", r.Metrics.PerGroup)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/pal-harness/pal/datasets"
+	"github.com/pal-harness/pal/internal/experiment"
 	"github.com/pal-harness/pal/models"
 )
 
@@ -43,19 +44,22 @@ func cmdScore(args []string, stdout, stderr io.Writer) int {
 	if *itemsPath == "" {
 		return fail("--items is required: the .npy of item embeddings to score")
 	}
-	if (*user == "") == (*weights == "") {
-		return fail("give exactly one of --user ID (a user the model knows) and --weights w1,..,wK (a new user)")
-	}
-	m, err := models.LoadModel(pos[0])
+	m, err := models.LoadModel(pos[0], experiment.DecodeModelConfig)
 	if err != nil {
 		return fail("%v", err)
+	}
+	switch {
+	case m.Info.K == 0 && (*user != "" || *weights != ""):
+		return fail("this %s model gives every user the same reward: leave out --user and --weights", m.Info.Kind)
+	case m.Info.K > 0 && (*user == "") == (*weights == ""):
+		return fail("give exactly one of --user ID (a user the model knows) and --weights w1,..,wK (a new user)")
 	}
 	var w []float64
 	if *user != "" {
 		if w, err = m.UserWeights(*user); err != nil {
 			return fail("--user: %v", err)
 		}
-	} else {
+	} else if *weights != "" {
 		for i, f := range strings.Split(*weights, ",") {
 			v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
 			if err != nil {

@@ -11,8 +11,8 @@ import (
 	"testing"
 
 	"github.com/pal-harness/pal/datasets"
-	"github.com/pal-harness/pal/internal/metrics"
-	"github.com/pal-harness/pal/sweeps"
+	"github.com/pal-harness/pal/models"
+	"github.com/pal-harness/pal/sweeps/runstore"
 )
 
 // promptFolder writes a small prompt-conditioned synthetic data set as a bring-your-own folder.
@@ -109,12 +109,12 @@ func TestSaveModelsAndScoreReproduceAccuracy(t *testing.T) {
 	if code, _, stderr := runPal(t, "run", spec, "--out", out, "-j", "1", "--no-report", "--save-models"); code != 0 {
 		t.Fatalf("pal run: exit %d\n%s", code, stderr)
 	}
-	results, err := filepath.Glob(filepath.Join(out, "*", sweeps.ResultFile))
+	results, err := filepath.Glob(filepath.Join(out, "*", runstore.ResultFile))
 	if err != nil || len(results) != 2 {
 		t.Fatalf("want 2 results, have %v (%v)", results, err)
 	}
 	for _, rp := range results {
-		var res sweeps.Result
+		var res runstore.Result
 		raw, _ := os.ReadFile(rp)
 		if err := json.Unmarshal(raw, &res); err != nil {
 			t.Fatal(err)
@@ -141,7 +141,7 @@ func TestSaveModelsAndScoreReproduceAccuracy(t *testing.T) {
 					r = readScores(t, csvPath)
 					scores[key] = r
 				}
-				acc += metrics.Correct(r[p.Left]-r[p.Right], p.LeftPreferred)
+				acc += models.Correct(r[p.Left]-r[p.Right], p.LeftPreferred)
 			}
 			acc /= float64(len(d.Splits[split]))
 			if want := res.Metrics.Splits[string(split)].Accuracy; acc != want {
@@ -179,11 +179,11 @@ func TestSaveModelsAndScoreReproduceAccuracy(t *testing.T) {
 }
 
 func kindOf(t *testing.T, model string) string {
-	raw, err := os.ReadFile(filepath.Join(filepath.Dir(model), sweeps.ResultFile))
+	raw, err := os.ReadFile(filepath.Join(filepath.Dir(model), runstore.ResultFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var res sweeps.Result
+	var res runstore.Result
 	if err := json.Unmarshal(raw, &res); err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +202,7 @@ func TestIncompatibleOptionsAndMissingPromptsExitTwo(t *testing.T) {
 	}
 	noPrompts := strings.Replace(smallSpec, `kind = "pal-a"`, `kind = "pal-b"`, 1)
 	code, _, stderr = runPal(t, "run", writeSpec(t, dir, "np.toml", noPrompts), "--out", filepath.Join(dir, "o2"))
-	if code != 2 || !strings.Contains(stderr, "prompts = 0") || !strings.Contains(stderr, "set prompts") {
+	if code != 2 || !strings.Contains(stderr, "needs prompt embeddings") || !strings.Contains(stderr, "set prompts = N > 0") {
 		t.Errorf("pal-b without prompts: exit %d\n%s", code, stderr)
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/pal-harness/pal/internal/atomicfile"
 )
 
 // CorpusFitted is implemented by embedders whose vector for a text depends on every text of the
@@ -215,7 +217,7 @@ func writeShard(dir, key string, dim int, order [][32]byte, rec map[[32]byte][]f
 		return err
 	}
 	if _, err := os.Stat(filepath.Join(dir, "name.txt")); errors.Is(err, os.ErrNotExist) {
-		if err := writeAtomic(filepath.Join(dir, "name.txt"), []byte(key+"\n")); err != nil {
+		if err := atomicfile.Write(filepath.Join(dir, "name.txt"), []byte(key+"\n")); err != nil {
 			return err
 		}
 	}
@@ -237,30 +239,5 @@ func writeShard(dir, key string, dim int, order [][32]byte, rec map[[32]byte][]f
 			b.Write(u[:])
 		}
 	}
-	return writeAtomic(filepath.Join(dir, hex.EncodeToString(id.Sum(nil)[:16])+".emb"), []byte(b.String()))
-}
-
-// writeAtomic writes data to a temporary file in the same folder, syncs it and renames it to
-// path, so readers see either nothing or the whole file.
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(name, path)
-	}
-	if err != nil {
-		os.Remove(name)
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.Write(filepath.Join(dir, hex.EncodeToString(id.Sum(nil)[:16])+".emb"), []byte(b.String()))
 }

@@ -312,28 +312,11 @@ func unfingerprinted(key string) bool {
 // shortest round-trip form) except the unfingerprinted ones. Fields are found by reflection so a
 // knob added later is fingerprinted without anyone remembering to list it.
 func writeKnobs(w hash.Hash, v reflect.Value) {
-	for i := range v.NumField() {
-		f := v.Type().Field(i)
-		if f.Anonymous {
-			writeKnobs(w, v.Field(i))
-			continue
+	datasets.WalkConfig(v, func(f reflect.StructField, fv reflect.Value) {
+		if key := f.Tag.Get("toml"); key != "" && !unfingerprinted(key) {
+			fmt.Fprintf(w, "%s=%s\n", key, datasets.CanonicalValue(fv))
 		}
-		key := f.Tag.Get("toml")
-		if key == "" || unfingerprinted(key) {
-			continue
-		}
-		fv := v.Field(i)
-		var s string
-		switch fv.Kind() {
-		case reflect.Float64, reflect.Float32:
-			s = strconv.FormatFloat(fv.Float(), 'g', -1, 64)
-		case reflect.String:
-			s = strconv.Quote(fv.String())
-		default:
-			s = fmt.Sprint(fv.Interface())
-		}
-		fmt.Fprintf(w, "%s=%s\n", key, s)
-	}
+	})
 }
 
 // checkCounts guards a config built in code (a parsed spec has been checked against the tags).

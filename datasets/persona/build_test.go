@@ -298,7 +298,7 @@ func TestResolveDir(t *testing.T) {
 	if !errors.As(err, &miss) || !strings.Contains(err.Error(), "pal data fetch anthropic-persona") || !strings.Contains(err.Error(), cache) {
 		t.Fatalf("error %v, want a MissingError naming the cache folder and the fetch command", err)
 	}
-	cached := filepath.Join(cache, catalog.PersonaName)
+	cached := filepath.Join(cache, CatalogName)
 	os.MkdirAll(cached, 0o755)
 	os.WriteFile(filepath.Join(cached, "x.jsonl"), []byte("{}\n"), 0o644)
 	if d, err := ResolveDir("", "", cache, getenv); err != nil || d != cached {

@@ -39,7 +39,7 @@ func ResolveDir(dataDir, specDir, cacheDir string, getenv func(string) string) (
 		if d, ok, _ := try("data_dir", dataDir); ok {
 			return d, nil
 		}
-		return "", &catalog.MissingError{Name: catalog.PersonaName, Looked: looked}
+		return "", &catalog.MissingError{Name: CatalogName, Looked: looked}
 	}
 	if env := getenv(EnvData); env != "" {
 		if d, ok, _ := try("$"+EnvData, env); ok {
@@ -49,11 +49,11 @@ func ResolveDir(dataDir, specDir, cacheDir string, getenv func(string) string) (
 		looked = append(looked, "$"+EnvData+" (unset)")
 	}
 	if cacheDir != "" {
-		if d, ok, _ := try("the cache", filepath.Join(cacheDir, catalog.PersonaName)); ok {
+		if d, ok, _ := try("the cache", filepath.Join(cacheDir, CatalogName)); ok {
 			return d, nil
 		}
 	}
-	return "", &catalog.MissingError{Name: catalog.PersonaName, Looked: looked}
+	return "", &catalog.MissingError{Name: CatalogName, Looked: looked}
 }
 
 func shortErr(err error) string {

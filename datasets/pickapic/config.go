@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 )
 
 // Archive knobs shared by both kinds. Struct tags are the spec schema (see datasets/config.go).
@@ -79,19 +80,10 @@ func (c *PickAFilterConfig) Validate() error {
 // BetaText formats beta as the release's file names do: 0.0, 0.4, 1.0.
 func BetaText(beta float64) string {
 	s := strconv.FormatFloat(beta, 'f', -1, 64)
-	if !containsDot(s) {
+	if !strings.Contains(s, ".") {
 		s += ".0"
 	}
 	return s
-}
-
-func containsDot(s string) bool {
-	for _, r := range s {
-		if r == '.' {
-			return true
-		}
-	}
-	return false
 }
 
 // CatalogName is the `pal data fetch` name of the archive the config reads by default.

@@ -3,75 +3,58 @@ package experiment
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
+	"slices"
 	"sync"
 
-	"github.com/pal-harness/pal/baselines"
 	"github.com/pal-harness/pal/datasets"
-	"github.com/pal-harness/pal/datasets/embed"
-	"github.com/pal-harness/pal/datasets/persona"
-	"github.com/pal-harness/pal/datasets/personainpal"
-	"github.com/pal-harness/pal/datasets/pickapic"
-	"github.com/pal-harness/pal/datasets/tldr"
-	"github.com/pal-harness/pal/internal/metrics"
+	"github.com/pal-harness/pal/datasets/catalog"
 	"github.com/pal-harness/pal/models"
 	"github.com/pal-harness/pal/sweeps"
 )
 
-// Schema lists every kind a spec may name.
-func Schema() sweeps.Schema {
-	return sweeps.Schema{
-		Datasets: map[string]func() any{
-			"synthetic": func() any { return datasets.DefaultSynthetic() },
-			"files":     func() any { return datasets.DefaultFiles() },
-			"persona":   func() any { return persona.DefaultConfig() },
-			// Published data sets (published.go).
-			"reddit-tldr":    func() any { return tldr.DefaultConfig() },
-			"pickapic":       func() any { return pickapic.DefaultPickAPic() },
-			"pick-a-filter":  func() any { return pickapic.DefaultPickAFilter() },
-			"persona-in-pal": func() any { return personainpal.DefaultConfig() },
-		},
-		Models: map[string]func() any{
-			"pal-a":    func() any { return models.DefaultPALA() },
-			"pal-b":    func() any { return models.DefaultPALB() },
-			"btl":      func() any { return baselines.DefaultBTL() },
-			"imported": func() any { return baselines.DefaultImported() },
-		},
-		Train:   func() any { return models.DefaultTrain() },
-		FewShot: func() any { return models.DefaultFewShot() },
-	}
-}
+// ModelFile is the name of a saved model in its run's folder.
+const ModelFile = "model.safetensors"
 
-// Runner executes runs. It builds each distinct data set once (keyed by kind, config and data
-// seed) and shares it between the runs that need it, read-only.
+// Runner executes runs. It builds each distinct data set once (keyed by kind, config and, for
+// kinds whose data depends on it, the data seed) and shares it between the runs that need it,
+// read-only. Once Plan has told it which runs will run, it frees a data set after the last run
+// that needs it, so memory holds the data sets of the runs under way, not of the whole sweep.
 type Runner struct {
-	// SpecDir resolves relative dataset paths (the folder of the spec file).
-	SpecDir string
-	// CacheDir is the cache folder (catalog.CacheDir): downloaded data sets and cached
-	// embeddings. Empty: data sets are looked for elsewhere only and embeddings are not cached.
-	CacheDir string
-	// Getenv reads environment variables such as PAL_PERSONA_DATA; nil means os.Getenv.
-	Getenv func(string) string
-	// SaveModels, when set, is the run store: each fitted PAL model is written to
-	// SaveModels/<run id>/model.safetensors (fit.go).
-	SaveModels string
+	// Env is what data sets are built with: the spec's folder, the cache folder, the
+	// environment, the text embedders. Models resolve their paths with it too.
+	Env datasets.Env
+	// SaveModels keeps each fitted model that can be saved (models.Saveable) in its run's
+	// folder as ModelFile, for `pal score`.
+	SaveModels bool
 
-	mu    sync.Mutex
-	cache map[string]*dataEntry
+	mu      sync.Mutex
+	cache   map[string]*dataEntry
+	refs    map[string]int // runs still to finish per data set, once planned
+	planned bool
+	live    int // data sets built and not freed
+	peak    int // the most live at once
 }
 
 type dataEntry struct {
 	once  sync.Once
 	data  *datasets.Data
-	notes []string // caveats for the report (Outcome.DatasetNotes)
 	err   error
+	built bool // counted in live
 }
 
-// Run is a sweeps.RunFunc.
+// dataKey names the data set of a run: its kind and config, and the data seed when the kind's
+// data depends on it.
+func dataKey(run *sweeps.Run) string {
+	if k, ok := run.Dataset.(datasets.Kind); ok && !k.SeedDependent() {
+		return fmt.Sprintf("%s|%+v", run.DatasetKind, run.Dataset)
+	}
+	return fmt.Sprintf("%s|%+v|%d", run.DatasetKind, run.Dataset, run.DataSeed())
+}
+
+// Run is a sweeps.RunFunc: it builds (or reuses) the run's data and fits its model kind.
 func (r *Runner) Run(ctx context.Context, run *sweeps.Run) (sweeps.Outcome, error) {
-	entry := r.entry(ctx, run)
-	d, err := entry.data, entry.err
+	defer r.release(run)
+	d, err := r.data(ctx, run)
 	if err != nil {
 		return sweeps.Outcome{}, err
 	}
@@ -86,35 +69,33 @@ func (r *Runner) Run(ctx context.Context, run *sweeps.Run) (sweeps.Outcome, erro
 	if fc == nil {
 		fc = models.DefaultFewShot()
 	}
-	var m metrics.Metrics
-	switch cfg := run.Model.(type) {
-	case *models.PALAConfig, *models.PALBConfig, *baselines.ImportedConfig:
-		m, err = r.fitModel(ctx, run, d, tc, fc)
-	case *baselines.BTLConfig:
-		m, err = baselines.FitBTL(ctx, d, cfg, tc, fc, run.ModelSeed())
-	default:
-		err = fmt.Errorf("internal error: model kind %q has no fit function", run.ModelKind)
+	kind, ok := run.Model.(models.Kind)
+	if !ok {
+		return sweeps.Outcome{}, fmt.Errorf("internal error: model kind %q (%T) does not implement models.Kind", run.ModelKind, run.Model)
 	}
+	fitted, err := kind.Fit(ctx, models.FitInput{Data: d, Train: tc, FewShot: fc, Seed: run.ModelSeed(), Env: r.Env})
 	if err != nil {
 		return sweeps.Outcome{}, err
 	}
-	return sweeps.Outcome{Metrics: m, DatasetFingerprint: d.Fingerprint, DatasetNotes: entry.notes}, nil
+	out := sweeps.Outcome{Metrics: fitted.Metrics, DatasetFingerprint: d.Fingerprint, DatasetNotes: d.Notes}
+	if r.SaveModels && fitted.Model != nil {
+		extra := map[string]string{"run_id": run.ID, "model_name": run.ModelName, "dataset_fingerprint": d.Fingerprint}
+		b, err := models.EncodeModel(fitted.Model, run.Resolved().Model.Fields, extra)
+		if err != nil {
+			return sweeps.Outcome{}, err
+		}
+		out.Files = map[string][]byte{ModelFile: b}
+	}
+	return out, nil
 }
 
-func (r *Runner) data(run *sweeps.Run) (*datasets.Data, error) {
-	e := r.entry(context.Background(), run)
-	return e.data, e.err
-}
-
-// entry builds the run's data once per (kind, config, data seed) and shares it.
-func (r *Runner) entry(ctx context.Context, run *sweeps.Run) *dataEntry {
-	key := fmt.Sprintf("%s|%+v|%d", run.DatasetKind, run.Dataset, run.DataSeed())
-	if c, ok := run.Dataset.(*datasets.FilesConfig); ok {
-		key = "files|" + r.resolve(c.Path) // files do not depend on the seed
+// data builds the run's data once per data set and shares it.
+func (r *Runner) data(ctx context.Context, run *sweeps.Run) (*datasets.Data, error) {
+	kind, ok := run.Dataset.(datasets.Kind)
+	if !ok {
+		return nil, fmt.Errorf("internal error: dataset kind %q (%T) does not implement datasets.Kind", run.DatasetKind, run.Dataset)
 	}
-	if publishedConfig(run.Dataset) { // nor do published data sets (published.go)
-		key = fmt.Sprintf("%s|%+v|%s", run.DatasetKind, run.Dataset, r.SpecDir)
-	}
+	key := dataKey(run)
 	r.mu.Lock()
 	if r.cache == nil {
 		r.cache = map[string]*dataEntry{}
@@ -125,113 +106,161 @@ func (r *Runner) entry(ctx context.Context, run *sweeps.Run) *dataEntry {
 		r.cache[key] = e
 	}
 	r.mu.Unlock()
-	e.once.Do(func() { e.data, e.notes, e.err = r.build(ctx, run) })
-	return e
+	e.once.Do(func() {
+		e.data, e.err = kind.Build(ctx, r.Env, run.DataSeed())
+		if e.err == nil {
+			r.mu.Lock()
+			e.built = true
+			r.live++
+			r.peak = max(r.peak, r.live)
+			r.mu.Unlock()
+		}
+	})
+	return e.data, e.err
 }
 
-func (r *Runner) build(ctx context.Context, run *sweeps.Run) (*datasets.Data, []string, error) {
-	switch cfg := run.Dataset.(type) {
-	case *datasets.SyntheticConfig:
-		d, err := datasets.GenerateSynthetic(cfg, run.DataSeed())
-		return d, nil, err
-	case *datasets.FilesConfig:
-		d, err := datasets.LoadFiles(r.resolve(cfg.Path))
-		return d, nil, err
-	case *persona.Config:
-		return r.buildPersona(ctx, cfg, run.DataSeed())
-	case *tldr.Config, *pickapic.PickAPicConfig, *pickapic.PickAFilterConfig, *personainpal.Config:
-		return r.buildPublished(ctx, cfg)
-	default:
-		return nil, nil, fmt.Errorf("internal error: dataset kind %q has no builder", run.DatasetKind)
+// Plan is a sweeps Options.Plan: it orders the runs so that those sharing a data set run one
+// after another (in the order the data sets first appear, spec order within each), counts the
+// runs each data set serves, and frees data sets no run needs. The order changes no result.
+func (r *Runner) Plan(todo []*sweeps.Run) []*sweeps.Run {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	first := map[string]int{}
+	r.refs = map[string]int{}
+	for i, run := range todo {
+		key := dataKey(run)
+		if _, ok := first[key]; !ok {
+			first[key] = i
+		}
+		r.refs[key]++
+	}
+	ordered := slices.Clone(todo)
+	slices.SortStableFunc(ordered, func(a, b *sweeps.Run) int { return first[dataKey(a)] - first[dataKey(b)] })
+	r.planned = true
+	for key := range r.cache {
+		if r.refs[key] == 0 {
+			r.evict(key)
+		}
+	}
+	return ordered
+}
+
+// release counts a finished run off its data set and frees the data after the last one.
+func (r *Runner) release(run *sweeps.Run) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.planned {
+		return
+	}
+	key := dataKey(run)
+	if r.refs[key]--; r.refs[key] <= 0 {
+		r.evict(key)
 	}
 }
 
-// buildPersona finds the statement files, embeds with the configured (cached) embedder and
-// builds; the note says which features the items are.
-func (r *Runner) buildPersona(ctx context.Context, cfg *persona.Config, seed uint64) (*datasets.Data, []string, error) {
-	dir, err := persona.ResolveDir(cfg.DataDir, r.SpecDir, r.CacheDir, r.getenv())
-	if err != nil {
-		return nil, nil, err
+// evict drops a data set from the cache (r.mu held).
+func (r *Runner) evict(key string) {
+	if e := r.cache[key]; e != nil && e.built {
+		r.live--
 	}
-	emb, err := embed.New(cfg.Config, r.CacheDir)
-	if err != nil {
-		return nil, nil, fmt.Errorf("persona: %w", err)
-	}
-	d, err := persona.Build(ctx, cfg, seed, dir, emb)
-	if err != nil {
-		return nil, nil, err
-	}
-	return d, []string{embed.Note(emb)}, nil
+	delete(r.cache, key)
+	delete(r.refs, key)
 }
 
-func (r *Runner) getenv() func(string) string {
-	if r.Getenv != nil {
-		return r.Getenv
-	}
-	return os.Getenv
+// PeakData is the largest number of data sets held at once so far (tests and benchmarks
+// check memory stays bounded with it).
+func (r *Runner) PeakData() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.peak
 }
 
 // Build builds the data set of a dataset kind from cfg (a pointer to the kind's config struct)
-// for the replicate seed, exactly as a run of a spec with that dataset table and seed would (the
-// data seed is derived the same way), and returns the notes reports show with it.
-func (r *Runner) Build(ctx context.Context, kind string, cfg any, seed uint64) (*datasets.Data, []string, error) {
-	e := r.entry(ctx, &sweeps.Run{Seed: seed, DatasetKind: kind, Dataset: cfg})
-	return e.data, e.notes, e.err
+// for the replicate seed, exactly as a run of a spec with that dataset table and seed would
+// (the data seed is derived the same way).
+func (r *Runner) Build(ctx context.Context, kind string, cfg any, seed uint64) (*datasets.Data, error) {
+	return r.data(ctx, &sweeps.Run{Seed: seed, DatasetKind: kind, Dataset: cfg})
 }
 
 // BuildDefault is Build with the kind's default config: what `pal data info NAME` shows.
-func (r *Runner) BuildDefault(ctx context.Context, kind string, seed uint64) (*datasets.Data, []string, error) {
+func (r *Runner) BuildDefault(ctx context.Context, kind string, seed uint64) (*datasets.Data, error) {
 	ctor, ok := Schema().Datasets[kind]
 	if !ok {
-		return nil, nil, fmt.Errorf("dataset kind %q has no builder in this binary", kind)
+		return nil, fmt.Errorf("dataset kind %q has no builder in this binary", kind)
 	}
 	return r.Build(ctx, kind, ctor(), seed)
 }
 
-// MissingData reports, without building anything, the first catalog data set the spec needs
-// that is not on disk: a *catalog.MissingError naming the fetch command, or nil. `pal reproduce`
-// skips the experiments it names.
+// BuildEntry builds a catalog entry's data set as `pal data info NAME` shows it (ConfigForEntry).
+func (r *Runner) BuildEntry(ctx context.Context, e catalog.Entry, seed uint64) (*datasets.Data, error) {
+	kind, cfg, err := ConfigForEntry(e)
+	if err != nil {
+		return nil, err
+	}
+	return r.Build(ctx, kind, cfg, seed)
+}
+
+// MissingData checks, without building anything, that what every dataset config of the spec
+// reads is on disk: the first problem (a *catalog.MissingError naming the fetch command for a
+// catalog data set), or nil. `pal reproduce` skips the experiments it names.
 func (r *Runner) MissingData(spec *sweeps.Spec) error {
+	seen := map[string]bool{}
 	for _, run := range spec.Runs {
-		if cfg, ok := run.Dataset.(*persona.Config); ok {
-			if _, err := persona.ResolveDir(cfg.DataDir, r.SpecDir, r.CacheDir, r.getenv()); err != nil {
-				return err
-			}
+		key := fmt.Sprintf("%s|%+v", run.DatasetKind, run.Dataset)
+		if seen[key] {
+			continue
 		}
-		if publishedConfig(run.Dataset) {
-			if err := r.missingPublished(run.Dataset); err != nil {
-				return err
-			}
+		seen[key] = true
+		kind, ok := run.Dataset.(datasets.Kind)
+		if !ok {
+			return fmt.Errorf("internal error: dataset kind %q (%T) does not implement datasets.Kind", run.DatasetKind, run.Dataset)
+		}
+		if err := kind.Check(r.Env); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-func (r *Runner) resolve(p string) string {
-	if filepath.IsAbs(p) || r.SpecDir == "" {
-		return p
-	}
-	return filepath.Join(r.SpecDir, p)
-}
-
-// Preflight loads every bring-your-own data set and builds every Persona data set the spec
-// names, so a missing data set (with the command that fetches it), a malformed file or an
-// unreachable embedding endpoint is reported before any run starts (and the data is cached for
-// the runs). Synthetic data needs no preflight: its configuration was validated when the spec
-// was parsed.
+// Preflight finds, before any run starts, what would make every run fail: data that is not on
+// disk (with the command that fetches it), a malformed file, an unreachable embedding endpoint,
+// a model that needs something of the data the data lacks (PAL-B's prompts, an imported score
+// for every pair). It builds the first replicate's data of every dataset config that reads
+// files or services (a generator's config was validated when the spec was parsed, so it is
+// built here only when a model must look at it) and runs each model's data check on it; the
+// data stays cached for the runs. What differs between replicates is caught when each runs.
 func (r *Runner) Preflight(spec *sweeps.Spec) error {
 	if err := r.MissingData(spec); err != nil {
 		return fmt.Errorf("spec %s: [dataset]: %w", spec.Path, err)
 	}
+	checked := map[string]bool{}
 	for _, run := range spec.Runs {
-		switch run.Dataset.(type) {
-		case *datasets.FilesConfig, *persona.Config, *tldr.Config, *pickapic.PickAPicConfig, *pickapic.PickAFilterConfig, *personainpal.Config:
-		default:
+		cfgKey := fmt.Sprintf("%s|%+v", run.DatasetKind, run.Dataset)
+		if len(spec.Seeds) > 0 && run.Seed != spec.Seeds[0] {
 			continue
 		}
-		if _, err := r.data(run); err != nil {
-			return fmt.Errorf("spec %s: [dataset]: %w", spec.Path, err)
+		_, generated := run.Dataset.(datasets.Generated)
+		checker, hasCheck := run.Model.(models.DataChecker)
+		if generated && !hasCheck {
+			continue
+		}
+		if !checked[cfgKey] || hasCheck {
+			d, err := r.data(context.Background(), run)
+			if err != nil {
+				return fmt.Errorf("spec %s: [dataset]: %w", spec.Path, err)
+			}
+			checked[cfgKey] = true
+			if hasCheck {
+				modelKey := cfgKey + fmt.Sprintf("|%s|%+v", run.ModelKind, run.Model)
+				if checked[modelKey] {
+					continue
+				}
+				checked[modelKey] = true
+				if err := checker.CheckData(d, r.Env); err != nil {
+					return fmt.Errorf("spec %s: [[model]] %q (kind %s): %w", spec.Path, run.ModelName, run.ModelKind, err)
+				}
+			}
 		}
 	}
-	return r.preflightModels(spec)
+	return nil
 }

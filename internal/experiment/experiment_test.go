@@ -1,11 +1,20 @@
 package experiment
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/pal-harness/pal/datasets"
+	"github.com/pal-harness/pal/models"
 	"github.com/pal-harness/pal/sweeps"
+	"github.com/pal-harness/pal/sweeps/runstore"
 )
 
 const spec = `
@@ -45,7 +54,7 @@ func TestRunnerSharesDataWithinAReplicate(t *testing.T) {
 	r := &Runner{}
 	bySeed := map[uint64]any{}
 	for _, run := range s.Runs {
-		d, err := r.data(run)
+		d, err := r.data(context.Background(), run)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,8 +97,84 @@ func TestPreflightNamesMissingFolder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = (&Runner{SpecDir: "dir"}).Preflight(s)
+	err = (&Runner{Env: datasets.Env{SpecDir: "dir"}}).Preflight(s)
 	if err == nil || !strings.Contains(err.Error(), "missing-folder") {
 		t.Fatalf("preflight error %v, want one naming the folder", err)
 	}
+}
+
+// The registry is the one list of kinds: each registered config implements its interface.
+func TestRegisteredKindsImplementTheirInterface(t *testing.T) {
+	s := Schema()
+	for name, ctor := range s.Datasets {
+		if _, ok := ctor().(datasets.Kind); !ok {
+			t.Errorf("dataset kind %q: %T does not implement datasets.Kind", name, ctor())
+		}
+	}
+	for name, ctor := range s.Models {
+		if _, ok := ctor().(models.Kind); !ok {
+			t.Errorf("model kind %q: %T does not implement models.Kind", name, ctor())
+		}
+	}
+	if _, err := sweeps.ParseBytes("t.toml", []byte(spec), s); err != nil {
+		t.Errorf("the schema does not compile: %v", err)
+	}
+}
+
+// manySeeds is spec with 40 replicates: the case where, before data sets were freed after
+// their last run, a sweep held one data set per seed for the whole run (issue 16, defect 4).
+func manySeeds() string {
+	var seeds []string
+	for i := 1; i <= 40; i++ {
+		seeds = append(seeds, strconv.Itoa(i))
+	}
+	return strings.Replace(spec, "seeds = [1, 2]", "seeds = ["+strings.Join(seeds, ", ")+"]", 1)
+}
+
+// A data set is freed after the last run that needs it, and runs sharing one run one after
+// another: however many seeds, at most about -j data sets are held at once. The results are
+// those of the spec order.
+func TestDataIsFreedAfterItsLastRun(t *testing.T) {
+	s, err := sweeps.ParseBytes("t.toml", []byte(manySeeds()), Schema())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const jobs = 2
+	planned := &Runner{}
+	dirPlanned := t.TempDir()
+	sum, err := sweeps.Execute(context.Background(), s, sweeps.Options{Out: dirPlanned, Jobs: jobs, Plan: planned.Plan}, planned.Run)
+	if err != nil || sum.Succeeded != len(s.Runs) {
+		t.Fatalf("%+v %v", sum, err)
+	}
+	if p := planned.PeakData(); p > jobs+1 {
+		t.Errorf("%d data sets held at once with -j %d over %d seeds; want at most %d", p, jobs, len(s.Seeds), jobs+1)
+	}
+	unplanned := &Runner{}
+	dirUnplanned := t.TempDir()
+	if _, err := sweeps.Execute(context.Background(), s, sweeps.Options{Out: dirUnplanned, Jobs: jobs}, unplanned.Run); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("peak data sets held: %d with Plan, %d without", planned.PeakData(), unplanned.PeakData())
+	if a, b := csvWithoutWallTime(t, dirPlanned), csvWithoutWallTime(t, dirUnplanned); a != b {
+		t.Errorf("runs.csv differs with the planned order:\n%s\nvs\n%s", a, b)
+	}
+}
+
+// csvWithoutWallTime is runs.csv without its wall_seconds column.
+func csvWithoutWallTime(t *testing.T, dir string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, runstore.RunsCSV))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wall := slices.Index(rows[0], "wall_seconds")
+	var out strings.Builder
+	for _, r := range rows {
+		out.WriteString(strings.Join(slices.Delete(r, wall, wall+1), ",") + "\n")
+	}
+	return out.String()
 }

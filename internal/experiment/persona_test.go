@@ -8,8 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pal-harness/pal/datasets"
 	"github.com/pal-harness/pal/datasets/persona"
 	"github.com/pal-harness/pal/sweeps"
+	"github.com/pal-harness/pal/sweeps/runstore"
 )
 
 // personaSpec is a small Persona experiment: 3 groups, PAL-A with K = K_true against BTL.
@@ -66,7 +68,7 @@ func TestPersonaPALBeatsBTL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &Runner{CacheDir: t.TempDir()}
+	r := &Runner{Env: datasets.Env{CacheDir: t.TempDir()}}
 	if err := r.Preflight(s); err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +120,7 @@ func TestPersonaRunsConcurrently(t *testing.T) {
 	}
 	cache := t.TempDir()
 	out := t.TempDir()
-	r := &Runner{SpecDir: ".", CacheDir: cache}
+	r := &Runner{Env: datasets.Env{SpecDir: ".", CacheDir: cache}}
 	if err := r.Preflight(s); err != nil {
 		t.Fatal(err)
 	}
@@ -126,11 +128,15 @@ func TestPersonaRunsConcurrently(t *testing.T) {
 	if err != nil || sum.Succeeded != len(s.Runs) {
 		t.Fatalf("%+v, %v", sum, err)
 	}
-	results, err := sweeps.LoadResults(out)
+	store, err := runstore.Open(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, res := range results {
+	contents, err := store.Load()
+	if err != nil || len(contents.Current) != len(s.Runs) {
+		t.Fatalf("%d results of %d runs in the store: %v", len(contents.Current), len(s.Runs), err)
+	}
+	for _, res := range contents.Current {
 		if len(res.Provenance.DatasetNotes) != 1 || !strings.Contains(res.Provenance.DatasetNotes[0], "stand-in") {
 			t.Errorf("run %s: provenance notes %q, want the stand-in label", res.RunID, res.Provenance.DatasetNotes)
 		}
@@ -139,10 +145,10 @@ func TestPersonaRunsConcurrently(t *testing.T) {
 		t.Errorf("%d embedding cache shards, want one per seed (3)", len(shards))
 	}
 	// A second runner (another process, in practice) finds everything in the cache.
-	r2 := &Runner{SpecDir: ".", CacheDir: cache}
+	r2 := &Runner{Env: datasets.Env{SpecDir: ".", CacheDir: cache}}
 	for _, run := range s.Runs[:1] {
-		a, _ := r.data(run)
-		b, err := r2.data(run)
+		a, _ := r.data(context.Background(), run)
+		b, err := r2.data(context.Background(), run)
 		if err != nil || a.Fingerprint != b.Fingerprint || !equalFloats(a.Items, b.Items) {
 			t.Errorf("rebuilt from the cache: %v; same data: %v", err, err == nil && equalFloats(a.Items, b.Items))
 		}

@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,8 +10,6 @@ import (
 
 	"github.com/pal-harness/pal/datasets"
 	"github.com/pal-harness/pal/datasets/catalog"
-	"github.com/pal-harness/pal/datasets/personainpal"
-	"github.com/pal-harness/pal/datasets/pickapic"
 	"github.com/pal-harness/pal/sweeps"
 )
 
@@ -43,7 +42,7 @@ func TestPublishedDataMissingNamesTheFetchCommand(t *testing.T) {
 		"kind = \"persona-in-pal\"\nk = 4":          "persona-in-pal-k4",
 	} {
 		s := publishedSpec(t, dataset)
-		r := &Runner{CacheDir: cache}
+		r := &Runner{Env: datasets.Env{CacheDir: cache}}
 		err := r.Preflight(s)
 		if err == nil || !catalog.IsMissing(err) || !strings.Contains(err.Error(), "pal data fetch "+name) {
 			t.Errorf("%s: preflight error %v, want a missing-data error naming `pal data fetch %s`", dataset, err, name)
@@ -52,7 +51,7 @@ func TestPublishedDataMissingNamesTheFetchCommand(t *testing.T) {
 	// An incomplete TL;DR download is missing too.
 	os.MkdirAll(filepath.Join(cache, "reddit-tldr"), 0o755)
 	os.WriteFile(filepath.Join(cache, "reddit-tldr", "batch3.json"), []byte("{}\n"), 0o644)
-	err := (&Runner{CacheDir: cache}).Preflight(publishedSpec(t, `kind = "reddit-tldr"`))
+	err := (&Runner{Env: datasets.Env{CacheDir: cache}}).Preflight(publishedSpec(t, `kind = "reddit-tldr"`))
 	if err == nil || !strings.Contains(err.Error(), "22 of 23 comparison files are absent") {
 		t.Errorf("incomplete download: %v", err)
 	}
@@ -67,16 +66,16 @@ func TestPublishedDataFromCacheAndPath(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.WriteFile(dst, raw, 0o644)
-	r := &Runner{CacheDir: cache}
+	r := &Runner{Env: datasets.Env{CacheDir: cache}}
 	s := publishedSpec(t, `kind = "pick-a-filter"`)
 	if err := r.Preflight(s); err != nil {
 		t.Fatal(err)
 	}
-	d1, err := r.data(s.Runs[0])
+	d1, err := r.data(context.Background(), s.Runs[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	d2, _ := r.data(s.Runs[1])
+	d2, _ := r.data(context.Background(), s.Runs[1])
 	if s.Runs[0].Seed == s.Runs[1].Seed || d1 != d2 {
 		t.Error("the replicates of a published data set should share one build")
 	}
@@ -97,7 +96,7 @@ func TestPublishedDataFromCacheAndPath(t *testing.T) {
 	if err := r.Preflight(s); err != nil {
 		t.Fatal(err)
 	}
-	d, err := r.data(s.Runs[0])
+	d, err := r.data(context.Background(), s.Runs[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,33 +105,28 @@ func TestPublishedDataFromCacheAndPath(t *testing.T) {
 	}
 }
 
+// Every catalog entry is read by the config ConfigForEntry gives: with an empty cache, that
+// config's Check names exactly this entry's fetch command.
 func TestConfigForEntry(t *testing.T) {
-	n := 0
-	for _, e := range catalog.All() {
-		cfg := ConfigForEntry(e)
-		if cfg == nil {
-			continue
+	entries := Catalog()
+	if err := entries.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	env := datasets.Env{CacheDir: t.TempDir(), Getenv: func(string) string { return "" }}
+	for _, e := range entries {
+		kind, cfg, err := ConfigForEntry(e)
+		if err != nil {
+			t.Fatal(err)
 		}
-		n++
-		var name string
-		switch c := cfg.(type) {
-		case *pickapic.PickAPicConfig:
-			name = c.CatalogName()
-		case *pickapic.PickAFilterConfig:
-			name = c.CatalogName()
-		case *personainpal.Config:
-			name = personainpal.CatalogName(c.K)
-		default:
-			name = "reddit-tldr"
+		if kind != e.Kind {
+			t.Errorf("entry %s: kind %s, want %s", e.Name, kind, e.Kind)
 		}
-		if name != e.Name {
-			t.Errorf("entry %s: config reads %s", e.Name, name)
-		}
-		if _, ok := Schema().Datasets[e.Kind]; !ok {
-			t.Errorf("entry %s: kind %q is not in the schema", e.Name, e.Kind)
+		var missing *catalog.MissingError
+		if err := cfg.Check(env); !errors.As(err, &missing) || missing.Name != e.Name {
+			t.Errorf("entry %s: its config's Check on an empty cache says %v, want it missing", e.Name, err)
 		}
 	}
-	if n != 1+6+6+5 {
-		t.Errorf("%d published entries, want 18", n)
+	if len(entries) != 1+1+6+6+5 {
+		t.Errorf("%d catalog entries, want 19", len(entries))
 	}
 }

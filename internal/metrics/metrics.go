@@ -1,12 +1,18 @@
 package metrics
 
 import (
+	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
-
-	"github.com/pal-harness/pal/datasets"
 )
+
+// SplitNames are the split names of the interchange format in report order (datasets.AllSplits
+// as strings; a test in models keeps the two equal). The record does not import datasets so that
+// readers of the run store (reports, other tools) do not link the dataset loaders.
+var SplitNames = []string{"train", "val", "test", "unseen_train", "unseen_val", "unseen_test"}
 
 // Split holds what one split measured. Loss is the model's own training loss on the split
 // (without regularisers), so it is comparable across epochs but not across model kinds.
@@ -54,111 +60,6 @@ type Metrics struct {
 	FinalValLoss   *float64 `json:"final_val_loss,omitempty"` // nil without a val split
 }
 
-// Scorer is what evaluation needs from a fitted model: Margin > 0 predicts that the user
-// prefers Left, < 0 Right; 0 is a tie and counts as half right. Loss is the model's per-pair loss.
-type Scorer interface {
-	Margin(p datasets.Pair) float64
-	PairLoss(p datasets.Pair) float64
-}
-
-// Correct is 1 when margin agrees with the label, 0 when it disagrees and 0.5 on a tie.
-func Correct(margin float64, leftPreferred bool) float64 {
-	switch {
-	case margin == 0:
-		return 0.5
-	case (margin > 0) == leftPreferred:
-		return 1
-	default:
-		return 0
-	}
-}
-
-// EvaluateSplit computes accuracy and mean loss of s on pairs.
-func EvaluateSplit(s Scorer, pairs []datasets.Pair) Split {
-	var acc, loss float64
-	for _, p := range pairs {
-		acc += Correct(s.Margin(p), p.LeftPreferred)
-		loss += s.PairLoss(p)
-	}
-	if len(pairs) == 0 {
-		return Split{Pairs: 0}
-	}
-	n := float64(len(pairs))
-	return Split{Accuracy: acc / n, Loss: loss / n, Pairs: len(pairs)}
-}
-
-// Evaluate fills Splits for every non-empty split of d, PerUser and PerGroup for test and
-// unseen_test, and the Bayes accuracies. The other fields are left for the caller. For unseen
-// users the figures are those of whatever fit of their weights the scorer holds (the models fit
-// them on all of unseen_train before evaluating; the few-shot curve has the smaller fits).
-func Evaluate(s Scorer, d *datasets.Data) Metrics {
-	m := Metrics{
-		Splits:   map[string]Split{},
-		PerUser:  map[string]map[string]float64{},
-		PerGroup: map[string]map[string]float64{},
-	}
-	for _, sp := range datasets.AllSplits {
-		pairs := d.Splits[sp]
-		if len(pairs) == 0 {
-			continue
-		}
-		m.Splits[string(sp)] = EvaluateSplit(s, pairs)
-		if sp == datasets.Test || sp == datasets.UnseenTest {
-			m.PerUser[string(sp)], m.PerGroup[string(sp)] = breakdown(s, d, pairs)
-		}
-	}
-	if len(m.PerGroup) == 0 {
-		m.PerGroup = nil
-	}
-	m.BayesAccuracy = splitMap(d.BayesAccuracy)
-	m.ExpectedBayesAccuracy = splitMap(d.ExpectedBayesAccuracy)
-	return m
-}
-
-func breakdown(s Scorer, d *datasets.Data, pairs []datasets.Pair) (perUser, perGroup map[string]float64) {
-	type tally struct{ right, n float64 }
-	users, groups := map[string]*tally{}, map[string]*tally{}
-	add := func(m map[string]*tally, k string, c float64) {
-		t := m[k]
-		if t == nil {
-			t = &tally{}
-			m[k] = t
-		}
-		t.right += c
-		t.n++
-	}
-	for _, p := range pairs {
-		c := Correct(s.Margin(p), p.LeftPreferred)
-		u := d.Users[p.User]
-		add(users, u.ID, c)
-		if u.Group >= 0 {
-			add(groups, strconv.Itoa(u.Group), c)
-		}
-	}
-	perUser = map[string]float64{}
-	for k, t := range users {
-		perUser[k] = t.right / t.n
-	}
-	if len(groups) > 0 {
-		perGroup = map[string]float64{}
-		for k, t := range groups {
-			perGroup[k] = t.right / t.n
-		}
-	}
-	return perUser, perGroup
-}
-
-func splitMap(in map[datasets.Split]float64) map[string]float64 {
-	if len(in) == 0 {
-		return nil
-	}
-	out := map[string]float64{}
-	for k, v := range in {
-		out[string(k)] = v
-	}
-	return out
-}
-
 // Column is one named scalar of a run, for runs.csv.
 type Column struct {
 	Name  string
@@ -171,13 +72,13 @@ type Column struct {
 func (m *Metrics) Columns(fewShotSizes []int) []Column {
 	var cols []Column
 	nan := math.NaN
-	for _, sp := range datasets.AllSplits {
-		v, ok := m.Splits[string(sp)]
+	for _, sp := range SplitNames {
+		v, ok := m.Splits[sp]
 		acc, loss := nan(), nan()
 		if ok {
 			acc, loss = v.Accuracy, v.Loss
 		}
-		cols = append(cols, Column{"acc_" + string(sp), acc}, Column{"loss_" + string(sp), loss})
+		cols = append(cols, Column{"acc_" + sp, acc}, Column{"loss_" + sp, loss})
 	}
 	fs := map[int]float64{}
 	for _, p := range m.FewShot {
@@ -192,12 +93,12 @@ func (m *Metrics) Columns(fewShotSizes []int) []Column {
 		}
 		cols = append(cols, Column{"fewshot_acc_" + strconv.Itoa(n), v})
 	}
-	for _, sp := range []datasets.Split{datasets.Test, datasets.UnseenTest} {
-		v, ok := m.BayesAccuracy[string(sp)]
+	for _, sp := range []string{"test", "unseen_test"} {
+		v, ok := m.BayesAccuracy[sp]
 		if !ok {
 			v = nan()
 		}
-		cols = append(cols, Column{"bayes_acc_" + string(sp), v})
+		cols = append(cols, Column{"bayes_acc_" + sp, v})
 	}
 	cols = append(cols,
 		Column{"trainable_params", float64(m.TrainableParams)},
@@ -214,4 +115,57 @@ func (m *Metrics) Columns(fewShotSizes []int) []Column {
 	}
 	cols = append(cols, Column{"final_val_loss", val})
 	return cols
+}
+
+// NonFinite names the first non-finite value in m ("splits.train.loss = NaN"), or "" when all
+// are finite. Such a run diverged, and result.json (JSON has no NaN) could not even store it.
+func (m *Metrics) NonFinite() string {
+	bad := func(x float64) bool { return math.IsNaN(x) || math.IsInf(x, 0) }
+	show := func(path string, x float64) string { return fmt.Sprintf("%s = %v", path, x) }
+	for _, k := range slices.Sorted(maps.Keys(m.Splits)) {
+		s := m.Splits[k]
+		if bad(s.Accuracy) {
+			return show("splits."+k+".accuracy", s.Accuracy)
+		}
+		if bad(s.Loss) {
+			return show("splits."+k+".loss", s.Loss)
+		}
+	}
+	for _, p := range m.FewShot {
+		if bad(p.Accuracy) {
+			return show(fmt.Sprintf("few_shot[%d].accuracy", p.PairsPerUser), p.Accuracy)
+		}
+		if bad(p.Loss) {
+			return show(fmt.Sprintf("few_shot[%d].loss", p.PairsPerUser), p.Loss)
+		}
+	}
+	if bad(m.FinalTrainLoss) {
+		return show("final_train_loss", m.FinalTrainLoss)
+	}
+	if m.FinalValLoss != nil && bad(*m.FinalValLoss) {
+		return show("final_val_loss", *m.FinalValLoss)
+	}
+	for _, g := range []struct {
+		name string
+		m    map[string]map[string]float64
+	}{{"per_user_accuracy", m.PerUser}, {"per_group_accuracy", m.PerGroup}} {
+		for _, sp := range slices.Sorted(maps.Keys(g.m)) {
+			for _, k := range slices.Sorted(maps.Keys(g.m[sp])) {
+				if bad(g.m[sp][k]) {
+					return show(g.name+"."+sp+"."+k, g.m[sp][k])
+				}
+			}
+		}
+	}
+	for _, g := range []struct {
+		name string
+		m    map[string]float64
+	}{{"bayes_accuracy", m.BayesAccuracy}, {"expected_bayes_accuracy", m.ExpectedBayesAccuracy}} {
+		for _, k := range slices.Sorted(maps.Keys(g.m)) {
+			if bad(g.m[k]) {
+				return show(g.name+"."+k, g.m[k])
+			}
+		}
+	}
+	return ""
 }

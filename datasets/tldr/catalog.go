@@ -1,16 +1,16 @@
-package catalog
+package tldr
 
-import "github.com/pal-harness/pal/datasets/tldr"
+import "github.com/pal-harness/pal/datasets/catalog"
 
-// redditTLDR is OpenAI's summarize_from_feedback comparisons: what the reddit-tldr kind builds
+// catalogEntries is OpenAI's summarize_from_feedback comparisons: what the reddit-tldr kind builds
 // the PAL authors' semi-synthetic data set from.
-func redditTLDR() []Entry {
-	files := make([]File, len(tldr.ComparisonFiles))
-	for i, name := range tldr.ComparisonFiles {
-		files[i] = File{Name: name, URL: tldr.BaseURL + name}
+func catalogEntries() []catalog.Entry {
+	files := make([]catalog.File, len(ComparisonFiles))
+	for i, name := range ComparisonFiles {
+		files[i] = catalog.File{Name: name, URL: BaseURL + name}
 	}
-	return []Entry{{
-		Name:        tldr.CatalogName,
+	return []catalog.Entry{{
+		Name:        CatalogName,
 		Description: "OpenAI summarize_from_feedback comparisons (Stiennon et al. 2020): 23 JSON-lines files of human comparisons of Reddit TL;DR summaries, the source of PAL's Reddit TL;DR experiment",
 		Kind:        "reddit-tldr",
 		License:     "CC-BY-4.0 as the release states for the TL;DR posts (see the source)",
@@ -19,4 +19,15 @@ func redditTLDR() []Entry {
 			"the sha256 of the files it read in its dataset fingerprint. Sizes are not known here (a few hundred MB in all).",
 		Files: files,
 	}}
+}
+
+// CatalogEntries implements catalog.Published.
+func (c *Config) CatalogEntries() []catalog.Entry { return catalogEntries() }
+
+// ForEntry implements catalog.Published: the default config reads the one entry.
+func (c *Config) ForEntry(name string) (any, bool) {
+	if name != CatalogName {
+		return nil, false
+	}
+	return DefaultConfig(), true
 }

@@ -1,4 +1,4 @@
-package sweeps
+package runstore
 
 import (
 	"encoding/json"
@@ -7,10 +7,10 @@ import (
 	"strconv"
 )
 
-// formatNumber writes a float for runs.csv so that equal bits give equal bytes: integral values
+// FormatNumber writes a float for runs.csv so that equal bits give equal bytes: integral values
 // below 2^53 as plain integers (a parameter count reads 123456, not 1.23456e+05), the rest in
 // the shortest form that reads back exactly. NaN is the empty cell pandas and R read as missing.
-func formatNumber(v float64) string {
+func FormatNumber(v float64) string {
 	switch {
 	case math.IsNaN(v):
 		return ""
@@ -20,10 +20,10 @@ func formatNumber(v float64) string {
 	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 
-// formatParam writes an axis value plainly. A value read back from result.json is a float64
-// where the run had an int; formatNumber makes both print alike, so runs.csv does not depend on
+// FormatParam writes an axis value plainly. A value read back from result.json is a float64
+// where the run had an int; FormatNumber makes both print alike, so runs.csv does not depend on
 // whether a row came from memory or from disk.
-func formatParam(v any) string {
+func FormatParam(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return ""
@@ -38,10 +38,10 @@ func formatParam(v any) string {
 	case uint64:
 		return strconv.FormatUint(x, 10)
 	case float64:
-		return formatNumber(x)
+		return FormatNumber(x)
 	case json.Number:
 		if f, err := x.Float64(); err == nil {
-			return formatNumber(f)
+			return FormatNumber(f)
 		}
 		return x.String()
 	}

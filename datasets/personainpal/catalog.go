@@ -1,26 +1,26 @@
-package catalog
+package personainpal
 
 import (
 	"fmt"
 
-	"github.com/pal-harness/pal/datasets/personainpal"
+	"github.com/pal-harness/pal/datasets/catalog"
 )
 
 const personaInPALAPI = "https://huggingface.co/api/datasets/kitkatdafu/persona_in_pal/parquet/"
 
-// personaInPAL lists the PAL authors' own Persona release, one entry per number of groups K.
-func personaInPAL() []Entry {
-	var out []Entry
+// catalogEntries lists the PAL authors' own Persona release, one entry per number of groups K.
+func catalogEntries() []catalog.Entry {
+	var out []catalog.Entry
 	for k := 2; k <= 6; k++ {
-		var files []File
+		var files []catalog.File
 		for _, config := range []string{fmt.Sprintf("k-%d_seen", k), fmt.Sprintf("k-%d_unseen", k)} {
 			for _, split := range []string{"train", "test"} {
 				name := config + "/" + split + "/0.parquet"
-				files = append(files, File{Name: name, URL: personaInPALAPI + name})
+				files = append(files, catalog.File{Name: name, URL: personaInPALAPI + name})
 			}
 		}
-		out = append(out, Entry{
-			Name:        personainpal.CatalogName(k),
+		out = append(out, catalog.Entry{
+			Name:        CatalogName(k),
 			Description: fmt.Sprintf("The PAL authors' Persona data set with K = %d groups, seen and unseen users (parquet)", k),
 			Kind:        "persona-in-pal",
 			License:     "not stated where it could be checked",
@@ -34,4 +34,19 @@ func personaInPAL() []Entry {
 		})
 	}
 	return out
+}
+
+// CatalogEntries implements catalog.Published.
+func (c *Config) CatalogEntries() []catalog.Entry { return catalogEntries() }
+
+// ForEntry implements catalog.Published: the release with the K the entry's name says.
+func (c *Config) ForEntry(name string) (any, bool) {
+	for k := 2; k <= 6; k++ {
+		if name == CatalogName(k) {
+			cfg := DefaultConfig()
+			cfg.K = k
+			return cfg, true
+		}
+	}
+	return nil, false
 }

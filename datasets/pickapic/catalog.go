@@ -1,9 +1,9 @@
-package catalog
+package pickapic
 
 import (
 	"fmt"
 
-	"github.com/pal-harness/pal/datasets/pickapic"
+	"github.com/pal-harness/pal/datasets/catalog"
 )
 
 const (
@@ -22,12 +22,15 @@ var pickapicArchives = []struct{ release, file, size, what string }{
 	{"v1-pickscore-filter", "pickapic_v1-pickscore-v1_filter.zip", "3.35 GB", "Pick-a-Pic v1 filtered, PickScore embeddings"},
 }
 
-// pickapicEntries lists the Pick-a-Pic and Pick-a-Filter archives of the PAL authors.
-func pickapicEntries() []Entry {
-	const layout = "A zip of one joblib pickle per comparison and torch-saved split lists (see datasets/pickapic). "
-	var out []Entry
+// archiveLayout is what every archive entry's notes begin with.
+const archiveLayout = "A zip of one joblib pickle per comparison and torch-saved split lists (see datasets/pickapic). "
+
+// pickAPicEntries lists the PAL authors' Pick-a-Pic archives (the pickapic kind).
+func pickAPicEntries() []catalog.Entry {
+	layout := archiveLayout
+	var out []catalog.Entry
 	for _, a := range pickapicArchives {
-		out = append(out, Entry{
+		out = append(out, catalog.Entry{
 			Name:        "pickapic-" + a.release,
 			Description: a.what + " (" + a.size + "), as the PAL authors published them",
 			Kind:        "pickapic",
@@ -35,24 +38,32 @@ func pickapicEntries() []Entry {
 			Source:      "huggingface.co/datasets/ramya-ml/pickapic-embeds, file embeddings/" + a.file + "; PAL, Chen et al., ICLR 2025",
 			Notes: layout + "Not pinned: no checksums are published and the URL follows the main branch; the size (" + a.size +
 				") is the dataset page's. The file is read in place, streamed entry by entry.",
-			Files: []File{{Name: a.file, URL: pickapicBase + a.file}},
+			Files: []catalog.File{{Name: a.file, URL: pickapicBase + a.file}},
 		})
 	}
-	for _, beta := range pickapic.MixRatios {
-		b := pickapic.BetaText(beta)
+	return out
+}
+
+// pickAFilterEntries lists the PAL authors' Pick-a-Filter archives, one per mixture ratio (the
+// pick-a-filter kind).
+func pickAFilterEntries() []catalog.Entry {
+	layout := archiveLayout
+	var out []catalog.Entry
+	for _, beta := range MixRatios {
+		b := BetaText(beta)
 		file := "paf_" + b + "_mix_ratio.zip"
 		confirmed := "the dataset card names paf_0.4_mix_ratio.zip and says beta runs from 0.0 to 1.0; this file name follows that pattern and is assumed"
 		if b == "0.4" {
 			confirmed = "this file name is the one the dataset card gives"
 		}
-		out = append(out, Entry{
+		out = append(out, catalog.Entry{
 			Name:        "pick-a-filter-" + b,
 			Description: fmt.Sprintf("Pick-a-Filter with mixture ratio beta = %s: Pick-a-Pic v1 users in two groups preferring cool (blue) or warm (red) filtered images, OpenCLIP ViT-H/14 embeddings", b),
 			Kind:        "pick-a-filter",
 			License:     "MIT (dataset page)",
 			Source:      "huggingface.co/datasets/ramya-ml/pick-a-filter-embeds, file " + file + "; PAL, Chen et al., ICLR 2025",
 			Notes:       layout + "Not pinned: no checksums are published; the size is not known here (a few GB). " + confirmed + ".",
-			Files:       []File{{Name: file, URL: pickAFilterBase + file}},
+			Files:       []catalog.File{{Name: file, URL: pickAFilterBase + file}},
 		})
 	}
 	return out

@@ -1,0 +1,50 @@
+package persona
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/pal-harness/pal/datasets"
+	"github.com/pal-harness/pal/datasets/embed"
+)
+
+// The persona kind (datasets.Kind): statements found by ResolveDir, embedded by the configured
+// embedder, built into users and pairs by Build.
+
+// Check implements datasets.Kind: the statement files are somewhere ResolveDir looks.
+func (c *Config) Check(env datasets.Env) error {
+	_, err := ResolveDir(c.DataDir, env.SpecDir, env.CacheDir, env.Lookup)
+	return err
+}
+
+// SeedDependent implements datasets.Kind: traits, statements, users and pairs are drawn from
+// the seed.
+func (c *Config) SeedDependent() bool { return true }
+
+// Build implements datasets.Kind; its note says which features the items are.
+func (c *Config) Build(ctx context.Context, env datasets.Env, seed uint64) (*datasets.Data, error) {
+	dir, err := ResolveDir(c.DataDir, env.SpecDir, env.CacheDir, env.Lookup)
+	if err != nil {
+		return nil, err
+	}
+	emb, err := env.Embedder(c.Config)
+	if err != nil {
+		return nil, fmt.Errorf("persona: %w", err)
+	}
+	d, err := Build(ctx, c, seed, dir, emb)
+	if err != nil {
+		return nil, err
+	}
+	d.Notes = append(d.Notes, embed.Note(emb))
+	return d, nil
+}
+
+// ForPath implements datasets.PathReader: a folder of statement files (*.jsonl).
+func (c *Config) ForPath(path string) (datasets.Kind, bool) {
+	if n, err := countStatementFiles(path); err != nil || n == 0 {
+		return nil, false
+	}
+	cfg := DefaultConfig()
+	cfg.DataDir = path
+	return cfg, true
+}

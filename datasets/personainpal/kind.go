@@ -1,0 +1,79 @@
+package personainpal
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"strings"
+
+	"github.com/pal-harness/pal/datasets"
+	"github.com/pal-harness/pal/datasets/catalog"
+	"github.com/pal-harness/pal/datasets/embed"
+)
+
+// The persona-in-pal kind (datasets.Kind): the authors' parquet release for one K, its
+// statements embedded by the configured embedder.
+
+func (c *Config) place(env datasets.Env) (catalog.Place, error) {
+	e, _ := catalog.New(catalogEntries()).Lookup(CatalogName(c.K))
+	return catalog.Locate(e, env.Resolve(c.Path), env.CacheDir, false)
+}
+
+// Check implements datasets.Kind: the folder holds parquet files of the seen users.
+func (c *Config) Check(env datasets.Env) error {
+	pl, err := c.place(env)
+	if err != nil {
+		return err
+	}
+	if _, err := pl.Stat(); err != nil {
+		return err
+	}
+	seen := filepath.Join(pl.Path, fmt.Sprintf("k-%d_seen", c.K))
+	parquet := false
+	filepath.WalkDir(seen, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".parquet") {
+			parquet = true
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	if !parquet {
+		return pl.Missing(fmt.Sprintf("no parquet files under %s", seen))
+	}
+	return nil
+}
+
+// SeedDependent implements datasets.Kind: the release fixes the users and pairs; split_seed
+// draws what it does not.
+func (c *Config) SeedDependent() bool { return false }
+
+// Build implements datasets.Kind.
+func (c *Config) Build(ctx context.Context, env datasets.Env, seed uint64) (*datasets.Data, error) {
+	if err := c.Check(env); err != nil {
+		return nil, err
+	}
+	pl, err := c.place(env)
+	if err != nil {
+		return nil, err
+	}
+	rel, err := Read(pl.Path, c.Options())
+	if err != nil {
+		return nil, err
+	}
+	emb, err := env.Embedder(c.Config)
+	if err != nil {
+		return nil, fmt.Errorf("persona-in-pal: %w", err)
+	}
+	d, err := Build(ctx, rel, emb)
+	if err != nil {
+		return nil, err
+	}
+	name := CatalogName(c.K)
+	d.Name = name
+	d.Notes = append(d.Notes, embed.Note(emb))
+	if rel.Stats.ValCarved {
+		d.Notes = append(d.Notes, name+": the release has no validation split; val was drawn from each seen user's train pairs")
+	}
+	return d, nil
+}

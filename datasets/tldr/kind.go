@@ -1,0 +1,80 @@
+package tldr
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/pal-harness/pal/datasets"
+	"github.com/pal-harness/pal/datasets/catalog"
+	"github.com/pal-harness/pal/datasets/embed"
+)
+
+// The reddit-tldr kind (datasets.Kind): where the comparison files are, whether they are all
+// there, and the build (Construct, then Build with the configured embedder).
+
+func (c *Config) place(env datasets.Env) (catalog.Place, error) {
+	return catalog.Locate(catalogEntries()[0], env.Resolve(c.Path), env.CacheDir, false)
+}
+
+// Check implements datasets.Kind: the folder holds every comparison file.
+func (c *Config) Check(env datasets.Env) error {
+	pl, err := c.place(env)
+	if err != nil {
+		return err
+	}
+	st, err := pl.Stat()
+	if err != nil {
+		return err
+	}
+	if !st.IsDir() {
+		return pl.Missing("it is a file; want the folder of the comparison files")
+	}
+	var absent []string
+	for _, f := range ComparisonFiles {
+		if _, err := os.Stat(filepath.Join(pl.Path, f)); err != nil {
+			absent = append(absent, f)
+		}
+	}
+	if len(absent) > 0 {
+		return pl.Missing(fmt.Sprintf("%d of %d comparison files are absent (%s)", len(absent), len(ComparisonFiles), strings.Join(absent, ", ")))
+	}
+	return nil
+}
+
+// SeedDependent implements datasets.Kind: the splits come from split_seed, not the replicate.
+func (c *Config) SeedDependent() bool { return false }
+
+// Build implements datasets.Kind. Its notes name the embedder and compare the split sizes with
+// the paper's.
+func (c *Config) Build(ctx context.Context, env datasets.Env, seed uint64) (*datasets.Data, error) {
+	if err := c.Check(env); err != nil {
+		return nil, err
+	}
+	pl, err := c.place(env)
+	if err != nil {
+		return nil, err
+	}
+	con, err := Construct(pl.Path, c.Options())
+	if err != nil {
+		return nil, err
+	}
+	emb, err := env.Embedder(c.Config)
+	if err != nil {
+		return nil, fmt.Errorf("reddit-tldr: %w", err)
+	}
+	d, err := Build(ctx, con, emb)
+	if err != nil {
+		return nil, err
+	}
+	s := con.Stats
+	d.Notes = append(d.Notes, embed.Note(emb), fmt.Sprintf("reddit-tldr: train %d / val %d / test %d pairs, %d unseen users (%d majority); the paper reports %d / %d / %d and %d (%d)",
+		s.Pairs[datasets.Train], s.Pairs[datasets.Val], s.Pairs[datasets.Test], s.UnseenUsers, s.UnseenMajority,
+		PaperTrain, PaperVal, PaperTest, PaperUnseenUsers, PaperUnseenMajority))
+	if s.CutoffTie != "" {
+		d.Notes = append(d.Notes, "reddit-tldr: "+s.CutoffTie)
+	}
+	return d, nil
+}

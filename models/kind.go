@@ -1,0 +1,46 @@
+package models
+
+import (
+	"context"
+
+	"github.com/pal-harness/pal/datasets"
+	"github.com/pal-harness/pal/internal/metrics"
+)
+
+// Kind is a model kind: the config struct a spec's [[model]] table decodes into (its struct
+// tags are the schema) is also what fits the model. PAL-A, PAL-B, BTL, imported scores and
+// every baseline to come implement it, the registry (internal/experiment.Schema) lists each on
+// one line, and the runner calls Fit without knowing which kind it has.
+type Kind interface {
+	// Fit trains the model on in.Data's train split (early stopping on val), adapts the
+	// unseen users when the model has per-user parameters (once per few-shot size, then on
+	// all of unseen_train), and measures every split. It must honour ctx and be deterministic
+	// given in.Seed.
+	Fit(ctx context.Context, in FitInput) (Fitted, error)
+}
+
+// FitInput is everything a fit gets besides its config.
+type FitInput struct {
+	Data    *datasets.Data
+	Train   *TrainConfig
+	FewShot *FewShotConfig
+	// Seed is the run's model seed: initialisation, shuffling and dropout draw from it.
+	Seed uint64
+	// Env resolves paths in the model's config (relative to the spec) and the cache folder.
+	Env datasets.Env
+}
+
+// Fitted is what a fit returns.
+type Fitted struct {
+	Metrics metrics.Metrics
+	// Model is the fitted model when the kind can be saved and served by `pal score`; nil for
+	// kinds that cannot (imported scores).
+	Model Saveable
+}
+
+// DataChecker is implemented by model kinds that need something of the data beyond pairs
+// (prompt embeddings, a score for every evaluated pair): the runner calls CheckData before any
+// run starts, so a spec that cannot run stops with exit code 2 instead of failing every run.
+type DataChecker interface {
+	CheckData(d *datasets.Data, env datasets.Env) error
+}
