@@ -138,7 +138,6 @@ func splitMap(in map[datasets.Split]float64) map[string]float64 {
 	return out
 }
 
-
 // SameForEveryUser fills the few-shot curve of a model that ignores who the user is (BTL, an
 // imported score): every point is its unseen_test accuracy, since no pair of the new users
 // changes it. The points are there so charts draw such a model beside the personalized ones.

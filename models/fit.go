@@ -147,12 +147,12 @@ func FitPersonalized(ctx context.Context, m Personalized, d *datasets.Data, grou
 }
 
 // Users, Freeze, FrozenObjective and PrepareEval implement Personalized.
-func (m *PALA) Users() *UserTable           { return m.UserTable }
-func (m *PALB) Users() *UserTable           { return m.UserTable }
-func (m *PALA) Freeze()                     { m.freeze() }
-func (m *PALB) Freeze()                     { m.freeze() }
-func (m *PALA) PrepareEval()                { m.prepareEval() }
-func (m *PALB) PrepareEval()                { m.prepareEval() }
+func (m *PALA) Users() *UserTable          { return m.UserTable }
+func (m *PALB) Users() *UserTable          { return m.UserTable }
+func (m *PALA) Freeze()                    { m.freeze() }
+func (m *PALB) Freeze()                    { m.freeze() }
+func (m *PALA) PrepareEval()               { m.prepareEval() }
+func (m *PALB) PrepareEval()               { m.prepareEval() }
 func (m *PALA) FrozenObjective() Objective { return frozenPALA{m} }
 func (m *PALB) FrozenObjective() Objective { return frozenPALB{m} }
 

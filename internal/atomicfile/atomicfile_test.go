@@ -49,4 +49,3 @@ func TestWriteFailureLeavesNothing(t *testing.T) {
 		t.Errorf("folder holds %d entries, want only target: a temporary file was left", len(entries))
 	}
 }
-
