@@ -6,6 +6,7 @@ import (
 
 	"github.com/pal-harness/pal/datasets"
 	"github.com/pal-harness/pal/internal/metrics"
+	"github.com/pal-harness/pal/internal/seeds"
 	"github.com/pal-harness/pal/models"
 )
 
@@ -133,7 +134,7 @@ func (b *BTL) PairLoss(p datasets.Pair) float64 {
 // accuracy (it uses none of the new users' pairs); the points are there so charts can draw it
 // beside PAL.
 func FitBTL(ctx context.Context, d *datasets.Data, cfg *BTLConfig, tc *models.TrainConfig, fc *models.FewShotConfig, seed uint64) (metrics.Metrics, error) {
-	rng := models.NewRand(seed, 0)
+	rng := models.NewRand(seed, seeds.FitStream)
 	b, err := NewBTL(cfg, d, rng)
 	if err != nil {
 		return metrics.Metrics{}, err

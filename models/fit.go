@@ -9,12 +9,13 @@ import (
 
 	"github.com/pal-harness/pal/datasets"
 	"github.com/pal-harness/pal/internal/metrics"
+	"github.com/pal-harness/pal/internal/seeds"
 )
 
 // NewRand returns the run's random source. Every random choice of a run (initialisation,
 // shuffling, dropout) draws from sources made here from the run's seed, never from a global one.
 func NewRand(seed, stream uint64) *rand.Rand {
-	return rand.New(rand.NewPCG(seed, stream^0x9e3779b97f4a7c15))
+	return seeds.Model(seed, stream)
 }
 
 // FitPALA trains PAL-A on d's train split (early stopping on val), adapts the unseen users
