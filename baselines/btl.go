@@ -6,6 +6,7 @@ import (
 
 	"github.com/pal-harness/pal/datasets"
 	"github.com/pal-harness/pal/internal/metrics"
+	"github.com/pal-harness/pal/internal/seeds"
 	"github.com/pal-harness/pal/models"
 )
 
@@ -139,7 +140,7 @@ func FitBTL(ctx context.Context, d *datasets.Data, cfg *BTLConfig, tc *models.Tr
 
 // FitBTLModel is FitBTL that also returns the fitted model.
 func FitBTLModel(ctx context.Context, d *datasets.Data, cfg *BTLConfig, tc *models.TrainConfig, fc *models.FewShotConfig, seed uint64) (metrics.Metrics, *BTL, error) {
-	rng := models.NewRand(seed, 0)
+	rng := models.NewRand(seed, seeds.FitStream)
 	b, err := NewBTL(cfg, d, rng)
 	if err != nil {
 		return metrics.Metrics{}, nil, err

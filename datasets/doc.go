@@ -7,7 +7,7 @@
 // the spec schema live (see models, internal/metrics and sweeps).
 //
 // GenerateSynthetic (synthetic.go) draws items, a random true map, prototypes, users and labelled
-// pairs from a seed, deterministically: every part has its own PCG stream (random.go), so the
+// pairs from a seed, deterministically: every part has its own PCG stream (seeds.Stream), so the
 // same config and seed give bit-identical data on any machine, and changing one count leaves the
 // other parts' draws alone. The generating model is kept in Data.Truth, and the oracle's accuracy
 // on each split in Data.BayesAccuracy, so reports can show how close a model gets to the best

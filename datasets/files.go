@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/pal-harness/pal/internal/seeds"
 )
 
 // The file names of the bring-your-own interchange format.
@@ -179,7 +181,7 @@ func LoadFiles(dir string) (_ *Data, err error) {
 	seed := binary.LittleEndian.Uint64(sum)
 	for si, split := range AllSplits {
 		pairs := d.Splits[split]
-		r := newStream(seed, "shuffle/files", uint64(si))
+		r := seeds.Stream(seed, "shuffle/files", uint64(si))
 		r.Shuffle(len(pairs), func(a, b int) { pairs[a], pairs[b] = pairs[b], pairs[a] })
 	}
 	if err := d.Validate(); err != nil {

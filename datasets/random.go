@@ -1,34 +1,9 @@
 package datasets
 
 import (
-	"hash/fnv"
 	"math"
 	"math/rand/v2"
 )
-
-// newStream returns a PCG generator for one named part of a generator ("items", "pairs", ...)
-// and an index within it (a user, a split). Every part draws from its own stream so that the
-// draws of one part never depend on how many numbers another part consumed: growing the number
-// of unseen users, say, leaves the items, the prototypes and every seen user's pairs unchanged.
-// The two PCG seed words mix the run seed, the part's name and the index with splitmix64, so
-// nearby seeds and indices give unrelated streams.
-func newStream(seed uint64, part string, index uint64) *rand.Rand {
-	h := fnv.New64a()
-	h.Write([]byte(part))
-	tag := h.Sum64()
-	hi := splitmix64(seed ^ splitmix64(tag))
-	lo := splitmix64(hi ^ splitmix64(tag+0x9e3779b97f4a7c15*(index+1)))
-	return rand.New(rand.NewPCG(hi, lo))
-}
-
-// splitmix64 is the finaliser of Steele, Lea and Flood's SplitMix64 (2014): a bijective 64-bit
-// mix with good avalanche, used here only to derive seeds.
-func splitmix64(x uint64) uint64 {
-	x += 0x9e3779b97f4a7c15
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
-	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
-	return x ^ (x >> 31)
-}
 
 // logGamma draws the logarithm of a Gamma(shape, 1) variate by Marsaglia and Tsang's method
 // ("A simple method for generating gamma variables", ACM TOMS 26(3), 2000). For shape < 1 it

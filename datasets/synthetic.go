@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/pal-harness/pal/internal/seeds"
 )
 
 // SyntheticGeneratorVersion is part of every synthetic fingerprint. Bump it whenever a change
@@ -165,9 +167,9 @@ func euclidean(a, b []float64) float64 {
 // existed: pairs have no prompt (Prompt = -1, PromptDim = 0).
 //
 // Every part (items, map, prototypes, each user's weights, each user's pairs, each split's
-// shuffle, prompts, prompt maps) draws from its own PCG stream derived from seed, so changing
-// the number of unseen users, for example, leaves the seen users' data unchanged. Data.Truth
-// holds the latent items, prototypes and ideal points.
+// shuffle, prompts, prompt maps) draws from its own PCG stream derived from seed (seeds.Stream),
+// so changing the number of unseen users, for example, leaves the seen users' data unchanged.
+// Data.Truth holds the latent items, prototypes and ideal points.
 //
 // The config is checked (cfg.Validate and the bounds of its struct tags) before anything is
 // drawn; a config that cannot be generated returns an error, never a panic.
@@ -200,19 +202,19 @@ func GenerateSynthetic(cfg *SyntheticConfig, seed uint64) (*Data, error) {
 	items := make([]float64, cfg.Items*D)
 	items32 := make([]float32, len(items))
 	{
-		r := newStream(seed, "items", 0)
+		r := seeds.Stream(seed, "items", 0)
 		for i := range items {
 			items32[i] = float32(r.NormFloat64())
 			items[i] = float64(items32[i])
 		}
 	}
 	truth := &GroundTruth{Map: cfg.Map, LatentDim: d, Temperature: cfg.Temperature}
-	if err := truth.mapItems(items, cfg, newStream(seed, "map", 0)); err != nil {
+	if err := truth.mapItems(items, cfg, seeds.Stream(seed, "map", 0)); err != nil {
 		return nil, fmt.Errorf("synthetic: %w", err)
 	}
 	truth.Prototypes = make([]float64, K*d)
 	{
-		r := newStream(seed, "prototypes", 0)
+		r := seeds.Stream(seed, "prototypes", 0)
 		for i := range truth.Prototypes {
 			truth.Prototypes[i] = r.NormFloat64()
 		}
@@ -223,13 +225,13 @@ func GenerateSynthetic(cfg *SyntheticConfig, seed uint64) (*Data, error) {
 	if cfg.Prompts > 0 {
 		prompts = make([]float64, cfg.Prompts*cfg.PromptDim)
 		prompts32 = make([]float32, len(prompts))
-		r := newStream(seed, "prompts", 0)
+		r := seeds.Stream(seed, "prompts", 0)
 		for i := range prompts {
 			prompts32[i] = float32(r.NormFloat64())
 			prompts[i] = float64(prompts32[i])
 		}
 		if cfg.PromptDependence {
-			truth.promptPrototypes(prompts, cfg, newStream(seed, "prompt_maps", 0))
+			truth.promptPrototypes(prompts, cfg, seeds.Stream(seed, "prompt_maps", 0))
 		}
 	}
 	truth.kTrue = K
@@ -281,7 +283,7 @@ func GenerateSynthetic(cfg *SyntheticConfig, seed uint64) (*Data, error) {
 			w := make([]float64, K)
 			group := i % K
 			if cfg.Users == "mixture" {
-				dirichlet(newStream(seed, "weights/"+kind.prefix, uint64(i)), cfg.Alpha, w)
+				dirichlet(seeds.Stream(seed, "weights/"+kind.prefix, uint64(i)), cfg.Alpha, w)
 				group = argmax(w)
 			} else {
 				w[group] = 1
@@ -300,7 +302,7 @@ func GenerateSynthetic(cfg *SyntheticConfig, seed uint64) (*Data, error) {
 				Group:       group,
 				TrueWeights: w,
 			})
-			pairsOf(len(data.Users)-1, newStream(seed, "pairs/"+kind.prefix, uint64(i)), kind.parts, kind.counts)
+			pairsOf(len(data.Users)-1, seeds.Stream(seed, "pairs/"+kind.prefix, uint64(i)), kind.parts, kind.counts)
 		}
 	}
 
@@ -310,7 +312,7 @@ func GenerateSynthetic(cfg *SyntheticConfig, seed uint64) (*Data, error) {
 			delete(data.Splits, split)
 			continue
 		}
-		r := newStream(seed, "shuffle", uint64(si))
+		r := seeds.Stream(seed, "shuffle", uint64(si))
 		r.Shuffle(len(pairs), func(a, b int) { pairs[a], pairs[b] = pairs[b], pairs[a] })
 		var agree, expected float64
 		for _, p := range pairs {

@@ -9,12 +9,13 @@ import (
 
 	"github.com/pal-harness/pal/datasets"
 	"github.com/pal-harness/pal/internal/metrics"
+	"github.com/pal-harness/pal/internal/seeds"
 )
 
 // NewRand returns the run's random source. Every random choice of a run (initialisation,
 // shuffling, dropout) draws from sources made here from the run's seed, never from a global one.
 func NewRand(seed, stream uint64) *rand.Rand {
-	return rand.New(rand.NewPCG(seed, stream^0x9e3779b97f4a7c15))
+	return seeds.Model(seed, stream)
 }
 
 // Fit implements Kind: FitPALAModel.
@@ -49,7 +50,7 @@ func FitPALA(ctx context.Context, d *datasets.Data, cfg *PALAConfig, tc *TrainCo
 
 // FitPALAModel is FitPALA that also returns the fitted model.
 func FitPALAModel(ctx context.Context, d *datasets.Data, cfg *PALAConfig, tc *TrainConfig, fc *FewShotConfig, seed uint64) (metrics.Metrics, *PALA, error) {
-	rng := NewRand(seed, 0)
+	rng := NewRand(seed, seeds.FitStream)
 	m, err := NewPALA(cfg, d, rng)
 	if err != nil {
 		return metrics.Metrics{}, nil, err
@@ -70,7 +71,7 @@ func FitPALB(ctx context.Context, d *datasets.Data, cfg *PALBConfig, tc *TrainCo
 
 // FitPALBModel is FitPALB that also returns the fitted model.
 func FitPALBModel(ctx context.Context, d *datasets.Data, cfg *PALBConfig, tc *TrainConfig, fc *FewShotConfig, seed uint64) (metrics.Metrics, *PALB, error) {
-	rng := NewRand(seed, 0)
+	rng := NewRand(seed, seeds.FitStream)
 	m, err := NewPALB(cfg, d, rng)
 	if err != nil {
 		return metrics.Metrics{}, nil, err
@@ -195,7 +196,7 @@ func FitUnseenUsers(ctx context.Context, m Personalized, d *datasets.Data, fc *F
 	sizes := slices.Clone(fc.PairsPerUser)
 	slices.Sort(sizes)
 	for _, n := range slices.Compact(sizes) {
-		res, err := fit(datasets.FirstPairsPerUser(pool, n), fewShotStream(n))
+		res, err := fit(datasets.FirstPairsPerUser(pool, n), seeds.FewShotSize.Index(n))
 		if err != nil {
 			return nil, fmt.Errorf("%d pairs per user: %w", n, err)
 		}
@@ -206,18 +207,11 @@ func FitUnseenUsers(ctx context.Context, m Personalized, d *datasets.Data, fc *F
 		}
 		points = append(points, metrics.FewShotPoint{PairsPerUser: n, Accuracy: s.Accuracy, Loss: s.Loss, Pairs: s.Pairs, Epochs: res.Epochs})
 	}
-	if _, err := fit(pool, fewShotAllStream); err != nil {
+	if _, err := fit(pool, seeds.FewShotAll); err != nil {
 		return nil, fmt.Errorf("all unseen_train pairs: %w", err)
 	}
 	return points, nil
 }
-
-// The random streams of the few-shot fits (NewRand's second argument under the run's model
-// seed): stream 0 is shared training's; a fit on n pairs per user uses n+1, and the final fit
-// on all of unseen_train 0xfff (sizes above 4094 pairs per user would share it).
-const fewShotAllStream = 0xfff
-
-func fewShotStream(n int) uint64 { return uint64(n) + 1 }
 
 // FillTraining records a training summary and parameter count in out.
 func FillTraining(out *metrics.Metrics, tr TrainResult, params int) {

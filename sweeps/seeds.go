@@ -2,24 +2,10 @@ package sweeps
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 )
-
-// deriveSeed hashes (replicate seed, purpose, key) into a 64-bit seed, so that seeds of
-// different runs and purposes are unrelated streams rather than consecutive integers.
-func deriveSeed(seed uint64, purpose, key string) uint64 {
-	h := sha256.New()
-	var b [8]byte
-	binary.LittleEndian.PutUint64(b[:], seed)
-	h.Write(b[:])
-	h.Write([]byte(purpose))
-	h.Write([]byte{0})
-	h.Write([]byte(key))
-	return binary.LittleEndian.Uint64(h.Sum(nil)[:8])
-}
 
 // canonicalJSON encodes a value deterministically. Configs are hashed as toml-keyed maps, and
 // json.Marshal writes map keys sorted and floats in their shortest exact form, so the bytes

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/pal-harness/pal/internal/metrics"
+	"github.com/pal-harness/pal/internal/seeds"
 	"github.com/pal-harness/pal/sweeps/runstore"
 )
 
@@ -61,12 +62,14 @@ type (
 
 // DataSeed is the seed for building the run's data: it depends only on the replicate seed and
 // the dataset config, so every model in a replicate sees the same data (paired comparisons).
+// Seeds of different runs and purposes are hashed (seeds.Derive), so they are unrelated
+// streams rather than consecutive integers.
 func (r *Run) DataSeed() uint64 {
-	return deriveSeed(r.Seed, "data", canonicalJSON(KindConfig{Kind: r.DatasetKind, Fields: fieldsOf(r.Dataset)}))
+	return seeds.Derive(r.Seed, "data", canonicalJSON(KindConfig{Kind: r.DatasetKind, Fields: fieldsOf(r.Dataset)}))
 }
 
 // ModelSeed is the seed for model initialisation, shuffling and dropout of this run.
-func (r *Run) ModelSeed() uint64 { return deriveSeed(r.Seed, "model", r.ID) }
+func (r *Run) ModelSeed() uint64 { return seeds.Derive(r.Seed, "model", r.ID) }
 
 // Outcome is what a run function returns on success.
 type Outcome struct {

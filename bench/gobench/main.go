@@ -16,6 +16,7 @@ import (
 
 	"github.com/pal-harness/pal/datasets"
 	"github.com/pal-harness/pal/internal/benchkit"
+	"github.com/pal-harness/pal/internal/seeds"
 	"github.com/pal-harness/pal/internal/sgemm"
 	"github.com/pal-harness/pal/models"
 )
@@ -50,7 +51,7 @@ func main() {
 		os.Exit(2)
 	}
 	pairs := d.Splits[datasets.Train]
-	rng := models.NewRand(3, 0)
+	rng := models.NewRand(3, seeds.FitStream)
 	step := func(i int) { s := (i % 8) * *batch; m.Step(pairs[s:s+*batch], rng) }
 	for i := 0; i < *warmup; i++ {
 		step(i)

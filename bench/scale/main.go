@@ -42,7 +42,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -52,6 +51,7 @@ import (
 
 	"github.com/pal-harness/pal/baselines"
 	"github.com/pal-harness/pal/datasets"
+	"github.com/pal-harness/pal/internal/seeds"
 	"github.com/pal-harness/pal/models"
 )
 
@@ -152,7 +152,7 @@ func writeFolder(c genConfig) (err error) {
 	}
 
 	// The hidden model: A (latentDim x dim) and one prototype per group.
-	r := rand.New(rand.NewPCG(c.seed, 0))
+	r := seeds.PCG(c.seed, seeds.ScaleModel)
 	A := make([]float64, latentDim*c.dim)
 	for i := range A {
 		A[i] = r.NormFloat64() / math.Sqrt(float64(c.dim))
@@ -177,7 +177,7 @@ func writeFolder(c genConfig) (err error) {
 		buf := make([]float32, chunkRows*c.dim)
 		for s := 0; s < c.items; s += chunkRows {
 			rows := min(chunkRows, c.items-s)
-			cr := rand.New(rand.NewPCG(c.seed, 1+uint64(s/chunkRows)))
+			cr := seeds.ScaleItemChunks.Rand(c.seed, s/chunkRows)
 			x := buf[:rows*c.dim]
 			for i := range x {
 				x[i] = float32(cr.NormFloat64())
@@ -218,7 +218,7 @@ func writeFolder(c genConfig) (err error) {
 	err = func() error {
 		bw := bufio.NewWriterSize(f, 1<<20)
 		bw.WriteString("user,left,right,label,split\n")
-		pr := rand.New(rand.NewPCG(c.seed, 1<<40))
+		pr := seeds.PCG(c.seed, seeds.ScalePairs)
 		var line []byte
 		for p := range c.pairs {
 			u := p % c.users
@@ -354,7 +354,7 @@ func train(args []string, stdout, stderr io.Writer) error {
 	}
 
 	mlp := models.MLPConfig{Layers: *layers, Width: *width, Activation: "relu", Residual: *residual}
-	rng := models.NewRand(*seed, 0)
+	rng := models.NewRand(*seed, seeds.FitStream)
 	var obj models.Objective
 	var groups map[string]models.GroupHyper
 	switch *kind {

@@ -6,12 +6,13 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"sort"
 	"strings"
 	"unicode"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/pal-harness/pal/internal/seeds"
 )
 
 // TFIDFSVD is the built-in offline embedder: TF-IDF features of words and word pairs reduced to
@@ -290,7 +291,7 @@ func floatsNorm(x []float64) float64 {
 func truncatedSVD(ctx context.Context, a *csr, k int, seed uint64) ([]float64, error) {
 	const oversample, powerIters = 10, 4
 	l := min(k+oversample, a.rows, a.cols)
-	rng := rand.New(rand.NewPCG(seed, 0x7f4a7c159e3779b9))
+	rng := seeds.PCG(seed, seeds.TFIDFRangeFinder)
 	omega := mat.NewDense(a.cols, l, nil)
 	od := omega.RawMatrix().Data
 	for i := range od {

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
-	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/pal-harness/pal/datasets"
 	"github.com/pal-harness/pal/datasets/embed"
+	"github.com/pal-harness/pal/internal/seeds"
 )
 
 // BuilderVersion is part of every Persona fingerprint. Bump it whenever a change to Build
@@ -65,7 +65,8 @@ const BuilderVersion = 2
 //     the seed, the pool's file names and the name and bytes of every file read.
 //
 // Every random part (trait order, each trait's statements, each user's pairs, each split's
-// shuffle) draws from its own PCG stream derived from seed.
+// shuffle) draws from its own PCG stream derived from seed (seeds.Stream, parts "persona/traits",
+// "persona/statements/<file>", "persona/pairs/<u|new>", "persona/shuffle").
 func Build(ctx context.Context, cfg *Config, seed uint64, dir string, emb embed.Embedder) (*datasets.Data, error) {
 	if cfg == nil {
 		return nil, fmt.Errorf("persona: nil config")
@@ -190,7 +191,7 @@ func Build(ctx context.Context, cfg *Config, seed uint64, dir string, emb embed.
 				ID: fmt.Sprintf("%s%0*d", kind.prefix, width, i+1), Seen: kind.seen, Group: g, TrueWeights: w,
 			})
 			user := len(data.Users) - 1
-			r := stream(seed, "pairs/"+kind.prefix, uint64(i))
+			r := seeds.Stream(seed, "persona/pairs/"+kind.prefix, uint64(i))
 			for si, split := range kind.parts {
 				for range kind.counts[si] {
 					p, clean := draw(r, user, g)
@@ -206,7 +207,7 @@ func Build(ctx context.Context, cfg *Config, seed uint64, dir string, emb embed.
 			delete(data.Splits, split)
 			continue
 		}
-		stream(seed, "shuffle", uint64(si)).Shuffle(len(pairs), func(a, b int) {
+		seeds.Stream(seed, "persona/shuffle", uint64(si)).Shuffle(len(pairs), func(a, b int) {
 			pairs[a], pairs[b] = pairs[b], pairs[a]
 			clean[a], clean[b] = clean[b], clean[a]
 		})
@@ -241,7 +242,7 @@ func chooseTraits(cfg *Config, seed uint64, dir string, fp hash.Hash) ([]*trait,
 	nYes, nNo := (cfg.StatementsPerTrait+1)/2, cfg.StatementsPerTrait/2
 	var kept []*trait
 	skipped := 0
-	for _, idx := range stream(seed, "traits", 0).Perm(len(pool)) {
+	for _, idx := range seeds.Stream(seed, "persona/traits", 0).Perm(len(pool)) {
 		name := pool[idx]
 		raw, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
@@ -265,7 +266,7 @@ func chooseTraits(cfg *Config, seed uint64, dir string, fp hash.Hash) ([]*trait,
 				skipped++
 				continue
 			}
-			r := stream(seed, "statements/"+name, 0)
+			r := seeds.Stream(seed, "persona/statements/"+name, 0)
 			t.Yes, t.No = sample(r, t.Yes, nYes), sample(r, t.No, nNo)
 		}
 		kept = append(kept, t)
@@ -338,23 +339,4 @@ func checkCounts(c *Config) error {
 		return fmt.Errorf("val_fraction %v and test_fraction %v: want val >= 0 and test > 0", c.ValFraction, c.TestFraction)
 	}
 	return nil
-}
-
-// stream returns a PCG generator for one named part of the construction and an index within it,
-// the seeds mixed with SplitMix64 (as datasets' synthetic generator does): every part draws from
-// its own stream, so changing one count leaves the other parts' draws alone.
-func stream(seed uint64, part string, index uint64) *rand.Rand {
-	h := fnv.New64a()
-	h.Write([]byte("persona/" + part))
-	tag := h.Sum64()
-	hi := splitmix64(seed ^ splitmix64(tag))
-	lo := splitmix64(hi ^ splitmix64(tag+0x9e3779b97f4a7c15*(index+1)))
-	return rand.New(rand.NewPCG(hi, lo))
-}
-
-func splitmix64(x uint64) uint64 {
-	x += 0x9e3779b97f4a7c15
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
-	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
-	return x ^ (x >> 31)
 }

@@ -6,12 +6,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"slices"
 	"strings"
 
 	"github.com/pal-harness/pal/datasets"
 	"github.com/pal-harness/pal/datasets/embed"
+	"github.com/pal-harness/pal/internal/seeds"
 )
 
 // BuilderVersion is part of every fingerprint: bump it when the same files and options start
@@ -227,7 +227,9 @@ func Read(dir string, opt Options) (*Release, error) {
 		rel.Pairs[datasets.Train] = nil
 		for _, u := range order {
 			ps := byUser[u]
-			r := rand.New(rand.NewPCG(opt.SplitSeed, 100+uint64(u)))
+			// Users 900..905 share streams with the split shuffles below (seeds.SplitSeenUser,
+			// streams.go); kept, as moving them would change the data.
+			r := seeds.SplitSeenUser.Rand(opt.SplitSeed, u)
 			r.Shuffle(len(ps), func(a, b int) { ps[a], ps[b] = ps[b], ps[a] })
 			nVal := int(math.Round(opt.ValFraction * float64(len(ps))))
 			rel.Pairs[datasets.Val] = append(rel.Pairs[datasets.Val], ps[:nVal]...)
@@ -240,7 +242,7 @@ func Read(dir string, opt Options) (*Release, error) {
 			delete(rel.Pairs, sp)
 			continue
 		}
-		r := rand.New(rand.NewPCG(opt.SplitSeed, 1000+uint64(i)))
+		r := seeds.SplitOrder.Rand(opt.SplitSeed, i)
 		r.Shuffle(len(ps), func(a, b int) { ps[a], ps[b] = ps[b], ps[a] })
 		st.Pairs[sp] = len(ps)
 	}

@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -324,12 +323,4 @@ func listIDs(raw []byte) ([]string, error) {
 		out[k] = id
 	}
 	return out, nil
-}
-
-// seedOf derives a 64-bit seed from a digest and a purpose.
-func seedOf(sum []byte, purpose string) uint64 {
-	h := sha256.New()
-	h.Write(sum)
-	h.Write([]byte(purpose))
-	return binary.LittleEndian.Uint64(h.Sum(nil))
 }

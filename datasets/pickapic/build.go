@@ -7,12 +7,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/pal-harness/pal/datasets"
+	"github.com/pal-harness/pal/internal/seeds"
 )
 
 // table stores embeddings once: identical vectors (the same image in several comparisons,
@@ -196,7 +196,7 @@ func (b *builder) finish(info *archiveInfo, opt Options) (*settled, error) {
 	}
 	for i, split := range datasets.AllSplits {
 		pairs := out.splits[split]
-		r := rand.New(rand.NewPCG(seedOf(info.sum, "order"), uint64(i)))
+		r := seeds.PCG(seeds.FromDigest(info.sum, "order"), uint64(i))
 		r.Shuffle(len(pairs), func(a, c int) { pairs[a], pairs[c] = pairs[c], pairs[a] })
 	}
 	out.users = users
@@ -211,7 +211,7 @@ func (b *builder) seededSplit(sum []byte, opt Options) {
 		byUser[p.user] = append(byUser[p.user], i)
 	}
 	for u, idx := range byUser {
-		r := rand.New(rand.NewPCG(seedOf(sum, "split"), uint64(u)))
+		r := seeds.PCG(seeds.FromDigest(sum, "split"), uint64(u))
 		r.Shuffle(len(idx), func(a, c int) { idx[a], idx[c] = idx[c], idx[a] })
 		nTest := int(math.Round(opt.TestFraction * float64(len(idx))))
 		nVal := int(math.Round(opt.ValFraction * float64(len(idx))))

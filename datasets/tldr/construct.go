@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/pal-harness/pal/datasets"
+	"github.com/pal-harness/pal/internal/seeds"
 )
 
 // BuilderVersion is part of every fingerprint: bump it when the same files and options start
@@ -271,10 +272,12 @@ func Construct(dir string, opt Options) (*Construction, error) {
 	for u := 0; u < seen; u++ {
 		sizes[u] = len(trainPool[u])
 	}
-	trainCounts := stratifiedTrainCounts(sizes, opt.ValFraction, rand.New(rand.NewPCG(opt.SplitSeed, 1)))
+	trainCounts := stratifiedTrainCounts(sizes, opt.ValFraction, seeds.PCG(opt.SplitSeed, seeds.SplitStratify))
 	for u := 0; u < seen; u++ {
 		pool := trainPool[u]
-		r := rand.New(rand.NewPCG(opt.SplitSeed, 100+uint64(u)))
+		// With more than 900 seen users, ranks 900..905 share streams with the split shuffles
+		// below (seeds.SplitSeenUser, streams.go); kept, as moving them would change the data.
+		r := seeds.SplitSeenUser.Rand(opt.SplitSeed, u)
 		r.Shuffle(len(pool), func(a, b int) { pool[a], pool[b] = pool[b], pool[a] })
 		con.Splits[datasets.Train] = append(con.Splits[datasets.Train], pool[:trainCounts[u]]...)
 		con.Splits[datasets.Val] = append(con.Splits[datasets.Val], pool[trainCounts[u]:]...)
@@ -282,7 +285,7 @@ func Construct(dir string, opt Options) (*Construction, error) {
 	}
 	for u := seen; u < len(con.Users); u++ {
 		pool := testPool[u]
-		r := rand.New(rand.NewPCG(opt.SplitSeed, 10000+uint64(u)))
+		r := seeds.SplitUnseenUser.Rand(opt.SplitSeed, u)
 		r.Shuffle(len(pool), func(a, b int) { pool[a], pool[b] = pool[b], pool[a] })
 		nTrain := min(opt.UnseenTrainPairs, len(pool))
 		nVal := min(opt.UnseenValPairs, len(pool)-nTrain)
@@ -296,7 +299,7 @@ func Construct(dir string, opt Options) (*Construction, error) {
 			delete(con.Splits, split)
 			continue
 		}
-		r := rand.New(rand.NewPCG(opt.SplitSeed, 1000+uint64(i)))
+		r := seeds.SplitOrder.Rand(opt.SplitSeed, i)
 		r.Shuffle(len(pairs), func(a, b int) { pairs[a], pairs[b] = pairs[b], pairs[a] })
 	}
 	con.sum = h.Sum(nil)

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/pal-harness/pal/datasets"
+	"github.com/pal-harness/pal/internal/seeds"
 	"github.com/pal-harness/pal/models"
 )
 
@@ -41,7 +42,7 @@ const Users = 100
 // RandomData draws items x prompts N(0, 1) of dimension s.Dim and n random training pairs
 // (every pair with a prompt, so both PAL kinds train on it), deterministically from seed.
 func RandomData(s Size, items, prompts, n int, seed uint64) *datasets.Data {
-	r := rand.New(rand.NewPCG(seed, 1))
+	r := seeds.PCG(seed, seeds.BenchData)
 	d := &datasets.Data{Name: "bench-" + s.Name, Dim: s.Dim, PromptDim: s.Dim,
 		Items: make([]float32, items*s.Dim), Prompts: make([]float32, prompts*s.Dim),
 		Splits: map[datasets.Split][]datasets.Pair{}}
@@ -80,7 +81,7 @@ type Model struct {
 // parameter groups.
 func New(kind string, s Size, d *datasets.Data, seed uint64) (*Model, error) {
 	mlp := models.MLPConfig{Layers: s.Layers, Width: s.Width, Activation: "relu", Residual: s.Residual, Precision: s.Precision}
-	rng := models.NewRand(seed, 0)
+	rng := models.NewRand(seed, seeds.FitStream)
 	groups := map[string]models.GroupHyper{"mlp": {LR: 1e-4, WeightDecay: 0.01}, "user": {LR: 5e-3}, "scale": {LR: 0.1}}
 	var obj models.Objective
 	switch kind {
