@@ -78,3 +78,19 @@ func (c *ImportedConfig) resolved(env datasets.Env) *ImportedConfig {
 	r.Path = env.Resolve(c.Path)
 	return &r
 }
+
+// TrainsNothing implements models.Untrained: the scores were fitted elsewhere.
+func (c *ImportedConfig) TrainsNothing() {}
+
+// EstimateBytes implements models.MemoryEstimator: the reward MLP and its linear head, a batch
+// of 2 rows a pair, and the reward of every item.
+func (c *BTLConfig) EstimateBytes(s datasets.Shape, tc *models.TrainConfig) int64 {
+	rows := 2 * max(tc.BatchSize, 2048)
+	in := s.Dim
+	var f int64
+	if c.Map == "mlp" {
+		f, in = models.EstimateMLP(s.Dim, c.MLPConfig, rows), c.Width
+	}
+	head := models.EstimateMLP(in, models.MLPConfig{Width: 1, Precision: c.Precision}, rows)
+	return f + head + 8*int64(s.Items)
+}

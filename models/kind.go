@@ -44,3 +44,9 @@ type Fitted struct {
 type DataChecker interface {
 	CheckData(d *datasets.Data, env datasets.Env) error
 }
+
+// Untrained is implemented by model kinds that fit nothing (imported scores): data without
+// training pairs is refused before any run only when some model of the spec trains.
+type Untrained interface {
+	TrainsNothing()
+}

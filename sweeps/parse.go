@@ -59,6 +59,9 @@ func ParseBytes(path string, src []byte, schema Schema) (*Spec, error) {
 	if spec.Name == "" {
 		base := filepath.Base(path)
 		spec.Name = strings.TrimSuffix(base, filepath.Ext(base))
+		if err := checkName(spec.Name); err != nil {
+			return nil, joinSpecErrors([]*SpecError{{File: path, Msg: fmt.Sprintf("the spec has no name, and its file name does not make one: %v; set name = \"...\" at the top", err)}})
+		}
 	}
 	p.expand(spec)
 	if len(p.errs) > 0 {
@@ -232,8 +235,8 @@ func (p *parser) parseTop(raw map[string]any) *Spec {
 				continue
 			}
 			if key == "name" {
-				if strings.TrimSpace(s) == "" || strings.ContainsAny(s, "/\\\n\r\t") {
-					p.errorf(line, "", key, "name %q must be non-empty, on one line and without slashes", s)
+				if err := checkName(s); err != nil {
+					p.errorf(line, "", key, "%v", err)
 					continue
 				}
 				spec.Name = s

@@ -300,6 +300,12 @@ func (d *dataCmd) info(args []string) int {
 		fmt.Fprintln(d.stdout, h)
 	}
 	printDataInfo(d.stdout, data)
+	if problems := data.Problems(); len(problems) > 0 {
+		fmt.Fprintln(d.stdout)
+		for _, p := range problems {
+			fmt.Fprintf(d.stdout, "warning: %s\n", p)
+		}
+	}
 	return exitOK
 }
 

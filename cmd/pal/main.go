@@ -31,6 +31,7 @@ import (
 	"github.com/pal-harness/pal/datasets/catalog"
 	"github.com/pal-harness/pal/internal/experiment"
 	"github.com/pal-harness/pal/internal/sgemm"
+	"github.com/pal-harness/pal/internal/sysmem"
 	"github.com/pal-harness/pal/models"
 	"github.com/pal-harness/pal/paper"
 	"github.com/pal-harness/pal/reports"
@@ -194,7 +195,17 @@ func execute(spec *sweeps.Spec, specDir, out string, jobs int, cache string, sav
 	}
 	defer store.Close()
 	runner := &experiment.Runner{Env: datasets.Env{SpecDir: specDir, CacheDir: cache}, SaveModels: saveModels}
-	if err := runner.Preflight(spec); err != nil {
+	err = nil
+	if limit, source, ok := sysmem.Limit(); ok {
+		var warn string
+		if warn, err = runner.CheckMemory(spec, jobs, limit, source); warn != "" {
+			fmt.Fprintf(stderr, "pal: warning: %s\n", warn)
+		}
+	}
+	if err == nil {
+		err = runner.Preflight(spec)
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "pal: %v\n", err)
 		store.Close()
 		if statErr != nil {

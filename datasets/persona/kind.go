@@ -48,3 +48,25 @@ func (c *Config) ForPath(path string) (datasets.Kind, bool) {
 	cfg.DataDir = path
 	return cfg, true
 }
+
+// Estimate implements datasets.Estimator: k_true × traits_per_group × statements_per_trait
+// embedded statements (all of a trait's when statements_per_trait = 0: counted as 2,000, more
+// than any trait file holds) and the users and pairs of the splits.
+func (c *Config) Estimate(env datasets.Env) (datasets.Shape, int64, error) {
+	per := c.StatementsPerTrait
+	if per == 0 {
+		per = 2000
+	}
+	dim := c.EmbedDim
+	if c.Embedder == "openai" {
+		dim = 4096 // fixed by the server's model; the largest common embedding size
+	}
+	s := datasets.Shape{
+		Items: c.KTrue * c.TraitsPerGroup * per, Dim: dim,
+		Users: c.SeenUsers + c.UnseenUsers,
+		Pairs: c.SeenUsers*c.PairsPerUser + c.UnseenUsers*(c.UnseenTrain+c.UnseenVal+c.UnseenTest),
+	}
+	// The embedder works in float64 on the texts (TF-IDF's sparse matrix and SVD: a few
+	// times the output) besides the float32 items.
+	return s, s.Bytes() + 3*8*int64(s.Items)*int64(dim), nil
+}

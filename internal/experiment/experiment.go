@@ -250,6 +250,9 @@ func (r *Runner) Preflight(spec *sweeps.Spec) error {
 				return fmt.Errorf("spec %s: [dataset]: %w", spec.Path, err)
 			}
 			checked[cfgKey] = true
+			if _, untrained := run.Model.(models.Untrained); len(d.Splits[datasets.Train]) == 0 && !untrained {
+				return fmt.Errorf("spec %s: [dataset]: %s", spec.Path, d.Problems()[0])
+			}
 			if hasCheck {
 				modelKey := cfgKey + fmt.Sprintf("|%s|%+v", run.ModelKind, run.Model)
 				if checked[modelKey] {

@@ -178,3 +178,36 @@ func csvWithoutWallTime(t *testing.T, dir string) string {
 	}
 	return out.String()
 }
+
+// CheckMemory refuses a run larger than the limit and warns when -j runs may not fit together;
+// the synthetic generator's and PAL-A's estimates grow with what they allocate.
+func TestCheckMemory(t *testing.T) {
+	s, err := sweeps.ParseBytes("t.toml", []byte(spec), Schema())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Runner{}
+	e := r.estimate(s.Runs[0])
+	if e.Data <= 0 || e.Model <= 0 {
+		t.Fatalf("estimate %+v: the synthetic and pal-a kinds must estimate", e)
+	}
+	if warn, err := r.CheckMemory(s, 2, 1<<40, "test"); err != nil || warn != "" {
+		t.Errorf("a small spec with 1 TB: %q, %v", warn, err)
+	}
+	if _, err := r.CheckMemory(s, 1, e.Total()-1, "a tiny test limit"); err == nil || !strings.Contains(err.Error(), "a tiny test limit") {
+		t.Errorf("a run above the limit: %v", err)
+	}
+	var biggest int64
+	for _, run := range s.Runs {
+		biggest = max(biggest, r.estimate(run).Total())
+	}
+	if warn, err := r.CheckMemory(s, 8, 2*biggest, "test"); err != nil || !strings.Contains(warn, "use -j") {
+		t.Errorf("8 runs at once in twice one run's memory: %q, %v", warn, err)
+	}
+	// More items, a larger estimate (by at least the float32 and float64 copies of them).
+	big := *s.Runs[0].Dataset.(*datasets.SyntheticConfig)
+	big.Items += 1000
+	if _, b2, _ := big.Estimate(datasets.Env{}); b2 < e.Data+1000*int64(big.Dim)*12 {
+		t.Errorf("1000 more items: %d bytes, before: %d", b2, e.Data)
+	}
+}

@@ -50,7 +50,8 @@ func (w *Writer) Close() error { return w.lock.release() }
 
 // removeTemps deletes the temporary files of atomic writes (".<name>.<n>.tmp") that a killed
 // writer left: at the top (only the lock holder writes there) all of them, inside run folders
-// those not touched for tempMaxAge.
+// those not touched for tempMaxAge (a run redone sooner clears its folder's when it is
+// written, WriteRun).
 func (w *Writer) removeTemps() {
 	isTemp := func(name string) bool { return strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".tmp") }
 	entries, _ := os.ReadDir(w.dir)
@@ -115,6 +116,13 @@ func writeRun(dir string, res *Result, files map[string][]byte) error {
 	runDir := filepath.Join(dir, res.RunID)
 	if err := os.MkdirAll(runDir, 0o755); err != nil {
 		return err
+	}
+	// A temporary file already here is a killed writer's of this very run (a run is written
+	// by one writer at a time): it will never be renamed.
+	if old, _ := filepath.Glob(filepath.Join(runDir, ".*.tmp")); len(old) > 0 {
+		for _, p := range old {
+			os.Remove(p)
+		}
 	}
 	names := make([]string, 0, len(files))
 	for name := range files {

@@ -1,0 +1,72 @@
+package models
+
+import "github.com/pal-harness/pal/datasets"
+
+// MemoryEstimator is implemented by model kinds that can tell, from the shape of a data set and
+// the training settings, about how many bytes a fit takes at its peak. Preflight adds it to the
+// data's estimate and refuses a run that would not fit in the machine's memory, before
+// anything is allocated.
+type MemoryEstimator interface {
+	EstimateBytes(s datasets.Shape, tc *TrainConfig) int64
+}
+
+// evalChunk is the most pairs EvalLoss pushes through a model at once.
+const evalChunk = 2048
+
+// mlpParams counts an MLP's weights and biases: a Linear(in -> W), then L-1 more Linear(W -> W)
+// blocks and the final Linear(W -> W) when L > 0.
+func mlpParams(in int, c MLPConfig) int64 {
+	W := int64(c.Width)
+	if c.Layers == 0 {
+		return int64(in)*W + W
+	}
+	return int64(in)*W + W + int64(c.Layers)*(W*W+W)
+}
+
+// mlpRowBytes is what one row through an MLP keeps for its backward pass: the input and each
+// layer's pre-activation and output, at the MLP's precision, doubled for the gradients.
+func mlpRowBytes(in int, c MLPConfig) int64 {
+	bytes := int64(8)
+	if c.Precision != Float64 {
+		bytes = 4
+	}
+	return 2 * bytes * (int64(in) + 2*int64(c.Layers+1)*int64(c.Width))
+}
+
+// paramBytes is what n trained parameters cost: value, gradient, Adam's two moments and the
+// early-stopping snapshot, in float64.
+func paramBytes(n int64) int64 { return 5 * 8 * n }
+
+// cacheBytes is f of every item in evaluation mode (float32 for a float32 MLP).
+func cacheBytes(items int, c MLPConfig) int64 {
+	if c.Precision == Float64 {
+		return 8 * int64(items) * int64(c.Width)
+	}
+	return 4 * int64(items) * int64(c.Width)
+}
+
+// EstimateBytes implements MemoryEstimator: f, P and the user weights; a batch of 3 rows a
+// pair through f (left, right, ideal point) for the largest of a training batch and an
+// evaluation chunk; f of every item and every user's ideal point for evaluation.
+func (c *PALAConfig) EstimateBytes(s datasets.Shape, tc *TrainConfig) int64 {
+	params := mlpParams(s.Dim, c.MLPConfig) + int64(c.K)*int64(s.Dim) + int64(s.Users)*int64(c.K)
+	rows := 3 * int64(max(tc.BatchSize, evalChunk))
+	return paramBytes(params) + rows*mlpRowBytes(s.Dim, c.MLPConfig) +
+		cacheBytes(s.Items, c.MLPConfig) + 8*int64(s.Users)*int64(c.Width)
+}
+
+// EstimateBytes implements MemoryEstimator: f, the K maps g_k and the user weights; a batch of
+// 2 rows a pair through f and one through each g_k; f of every item and g_k of every prompt.
+func (c *PALBConfig) EstimateBytes(s datasets.Shape, tc *TrainConfig) int64 {
+	params := mlpParams(s.Dim, c.MLPConfig) + int64(c.K)*mlpParams(s.PromptDim, c.MLPConfig) + int64(s.Users)*int64(c.K)
+	b := int64(max(tc.BatchSize, evalChunk))
+	return paramBytes(params) + 2*b*mlpRowBytes(s.Dim, c.MLPConfig) + int64(c.K)*b*mlpRowBytes(s.PromptDim, c.MLPConfig) +
+		cacheBytes(s.Items, c.MLPConfig) + 8*int64(s.Prompts)*int64(c.K)*int64(c.Width)
+}
+
+// EstimateMLP is the bytes an MLP from in dimensions takes in a fit with rows rows a batch: its
+// trained parameters and what the rows keep for the backward pass. Baselines built from MLPs
+// add their parts with it.
+func EstimateMLP(in int, c MLPConfig, rows int) int64 {
+	return paramBytes(mlpParams(in, c)) + int64(rows)*mlpRowBytes(in, c)
+}
