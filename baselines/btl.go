@@ -141,11 +141,12 @@ func FitBTL(ctx context.Context, d *datasets.Data, cfg *BTLConfig, tc *models.Tr
 // FitBTLModel is FitBTL that also returns the fitted model.
 func FitBTLModel(ctx context.Context, d *datasets.Data, cfg *BTLConfig, tc *models.TrainConfig, fc *models.FewShotConfig, seed uint64) (metrics.Metrics, *BTL, error) {
 	rng := models.NewRand(seed, seeds.FitStream)
-	b, err := NewBTL(cfg, d, rng)
+	obj, groups, err := cfg.NewObjective(d, rng)
 	if err != nil {
 		return metrics.Metrics{}, nil, err
 	}
-	opt := models.NewAdam(b.Params(), map[string]models.GroupHyper{models.GroupMLP: {LR: cfg.LR, WeightDecay: cfg.WeightDecay}})
+	b := obj.(*BTL)
+	opt := models.NewAdam(b.Params(), groups)
 	tr, err := models.Train(ctx, b, opt, d.Splits[datasets.Train], d.Splits[datasets.Val], *tc, rng)
 	if err != nil {
 		return metrics.Metrics{}, nil, err

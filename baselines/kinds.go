@@ -3,6 +3,7 @@ package baselines
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 
 	"github.com/pal-harness/pal/datasets"
 	"github.com/pal-harness/pal/models"
@@ -93,4 +94,20 @@ func (c *BTLConfig) EstimateBytes(s datasets.Shape, tc *models.TrainConfig) int6
 	}
 	head := models.EstimateMLP(in, models.MLPConfig{Width: 1, Precision: c.Precision}, rows)
 	return f + head + 8*int64(s.Items)
+}
+
+// NewObjective implements models.Trainable.
+func (c *BTLConfig) NewObjective(d *datasets.Data, rng *rand.Rand) (models.Objective, map[string]models.GroupHyper, error) {
+	b, err := NewBTL(c, d, rng)
+	return b, map[string]models.GroupHyper{models.GroupMLP: {LR: c.LR, WeightDecay: c.WeightDecay}}, err
+}
+
+// ForwardFlopsPerPair implements models.FlopCounter: two rows through the reward MLP and head.
+func (c *BTLConfig) ForwardFlopsPerPair(s datasets.Shape) float64 {
+	in := s.Dim
+	var f float64
+	if c.Map == "mlp" {
+		f, in = models.MLPRowFlops(s.Dim, c.MLPConfig), c.Width
+	}
+	return 2 * (f + 2*float64(in))
 }

@@ -70,3 +70,24 @@ func (c *PALBConfig) EstimateBytes(s datasets.Shape, tc *TrainConfig) int64 {
 func EstimateMLP(in int, c MLPConfig, rows int) int64 {
 	return paramBytes(mlpParams(in, c)) + int64(rows)*mlpRowBytes(in, c)
 }
+
+// mlpRowFlops is the multiply-add flops of one row through an MLP from in dimensions.
+func mlpRowFlops(in int, c MLPConfig) float64 {
+	W := float64(c.Width)
+	return 2 * (float64(in)*W + float64(c.Layers)*W*W)
+}
+
+// ForwardFlopsPerPair implements FlopCounter: three rows through f (left item, right item,
+// mixed prototype w^T P) after the 1 x K by K x D product w^T P.
+func (c *PALAConfig) ForwardFlopsPerPair(s datasets.Shape) float64 {
+	return 3*mlpRowFlops(s.Dim, c.MLPConfig) + 2*float64(c.K*s.Dim)
+}
+
+// ForwardFlopsPerPair implements FlopCounter: two rows through f and one prompt row through
+// each of the K maps g_k.
+func (c *PALBConfig) ForwardFlopsPerPair(s datasets.Shape) float64 {
+	return 2*mlpRowFlops(s.Dim, c.MLPConfig) + float64(c.K)*mlpRowFlops(s.PromptDim, c.MLPConfig)
+}
+
+// MLPRowFlops is the forward flops of one row through an MLP (for baselines' FlopCounter).
+func MLPRowFlops(in int, c MLPConfig) float64 { return mlpRowFlops(in, c) }

@@ -235,3 +235,15 @@ func CheckFinite(ps []*Param) error {
 	}
 	return nil
 }
+
+// NewObjective implements Trainable.
+func (c *PALAConfig) NewObjective(d *datasets.Data, rng *rand.Rand) (Objective, map[string]GroupHyper, error) {
+	m, err := NewPALA(c, d, rng)
+	return m, palGroups(c.HeadConfig, c.PALOptim), err
+}
+
+// NewObjective implements Trainable.
+func (c *PALBConfig) NewObjective(d *datasets.Data, rng *rand.Rand) (Objective, map[string]GroupHyper, error) {
+	m, err := NewPALB(c, d, rng)
+	return m, palGroups(c.HeadConfig, c.PALOptim), err
+}

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"math/rand/v2"
 
 	"github.com/pal-harness/pal/datasets"
 	"github.com/pal-harness/pal/internal/metrics"
@@ -49,4 +50,18 @@ type DataChecker interface {
 // training pairs is refused before any run only when some model of the spec trains.
 type Untrained interface {
 	TrainsNothing()
+}
+
+// Trainable is implemented by model kinds whose training objective can be built on its own, so
+// a benchmark can time its steps (internal/benchkit, bench/scale): the objective of the config
+// on d, initialised from rng, and the optimiser's parameter groups.
+type Trainable interface {
+	NewObjective(d *datasets.Data, rng *rand.Rand) (Objective, map[string]GroupHyper, error)
+}
+
+// FlopCounter is implemented by model kinds that can count the floating-point operations of a
+// forward pass per pair: 2*m*n*k for every matrix product, divided by the batch size
+// (element-wise work is not counted, so the figure compares with a GEMM rate).
+type FlopCounter interface {
+	ForwardFlopsPerPair(s datasets.Shape) float64
 }

@@ -47,10 +47,31 @@ func SetConfigFields(cfg any, fields map[string]any) error {
 	return nil
 }
 
-// fromJSON turns JSON-decoded values into what the TOML decoder gives for the same literal, so
-// convertValue checks them alike: integral numbers become int64, lists []any.
+// fromJSON turns JSON-decoded values (and the plain Go values ConfigFields returns) into what
+// the TOML decoder gives for the same literal, so convertValue checks them alike: integral
+// numbers become int64, lists []any.
 func fromJSON(v any) any {
 	switch x := v.(type) {
+	case int:
+		return int64(x)
+	case []int:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = int64(e)
+		}
+		return out
+	case []float64:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = e
+		}
+		return out
+	case []string:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = e
+		}
+		return out
 	case json.Number:
 		if n, err := x.Int64(); err == nil {
 			return n

@@ -49,10 +49,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pal-harness/pal/baselines"
 	"github.com/pal-harness/pal/datasets"
+	"github.com/pal-harness/pal/internal/benchkit"
 	"github.com/pal-harness/pal/internal/seeds"
 	"github.com/pal-harness/pal/models"
+	"github.com/pal-harness/pal/sweeps"
 )
 
 func main() {
@@ -318,7 +319,7 @@ func train(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("scale train", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dir := fs.String("dir", "", "folder written by scale gen (or any bring-your-own folder)")
-	kind := fs.String("model", "pal-a", "pal-a or btl")
+	kind := fs.String("model", "pal-a", "a registered model kind: pal-a, pal-b or btl")
 	epochs := fs.Int("epochs", 1, "epochs")
 	batch := fs.Int("batch", 4096, "pairs per mini-batch")
 	width := fs.Int("width", 64, "MLP width")
@@ -353,31 +354,18 @@ func train(args []string, stdout, stderr io.Writer) error {
 		trainPairs = trainPairs[:*steps**batch]
 	}
 
-	mlp := models.MLPConfig{Layers: *layers, Width: *width, Activation: "relu", Residual: *residual}
+	cfg, err := benchkit.Config(*kind, benchkit.Size{Name: "scale", K: *k, Layers: *layers, Width: *width, Residual: *residual})
+	if err != nil {
+		return fmt.Errorf("train: -model: %w", err)
+	}
+	trainable, ok := cfg.(models.Trainable)
+	if !ok {
+		return fmt.Errorf("train: -model %q cannot be trained on its own (no NewObjective)", *kind)
+	}
 	rng := models.NewRand(*seed, seeds.FitStream)
-	var obj models.Objective
-	var groups map[string]models.GroupHyper
-	switch *kind {
-	case "pal-a":
-		c := models.DefaultPALA()
-		c.K, c.MLPConfig = *k, mlp
-		m, err := models.NewPALA(c, d, rng)
-		if err != nil {
-			return err
-		}
-		obj = m
-		groups = map[string]models.GroupHyper{"mlp": {LR: c.LR, WeightDecay: c.WeightDecay}, "user": {LR: c.LRUser}, "scale": {LR: c.LRScale}}
-	case "btl":
-		c := baselines.DefaultBTL()
-		c.MLPConfig = mlp
-		b, err := baselines.NewBTL(c, d, rng)
-		if err != nil {
-			return err
-		}
-		obj = b
-		groups = map[string]models.GroupHyper{"mlp": {LR: c.LR, WeightDecay: c.WeightDecay}}
-	default:
-		return fmt.Errorf("train: -model %q: want pal-a or btl", *kind)
+	obj, groups, err := trainable.NewObjective(d, rng)
+	if err != nil {
+		return err
 	}
 	opt := models.NewAdam(obj.Params(), groups)
 
@@ -395,7 +383,7 @@ func train(args []string, stdout, stderr io.Writer) error {
 		Epochs: tr.Epochs, Steps: ran * tr.Epochs, StepsPerEpoch: perEpoch, Partial: ran < perEpoch,
 		TrainSeconds: el, TrainLoss: tr.TrainLoss,
 	}
-	if *kind == "pal-a" {
+	if _, hasK := sweeps.ConfigFields(cfg)["k"]; hasK {
 		res.K = *k
 	}
 	res.EpochSeconds = el / float64(tr.Epochs) * float64(len(d.Splits[datasets.Train])) / float64(len(trainPairs))

@@ -10,8 +10,10 @@ import (
 	"math/rand/v2"
 
 	"github.com/pal-harness/pal/datasets"
+	"github.com/pal-harness/pal/internal/experiment"
 	"github.com/pal-harness/pal/internal/seeds"
 	"github.com/pal-harness/pal/models"
+	"github.com/pal-harness/pal/sweeps"
 )
 
 // Size is one benchmark size of issue 5.
@@ -76,55 +78,48 @@ type Model struct {
 	TrainFlopsPerPair, EvalFlopsPerPair float64
 }
 
-// New builds kind ("pal-a" or "pal-b") at size s on d with the default PAL options (PAL-A:
-// f(Pw), dist, hinge; PAL-B: angle, cross-entropy), dropout 0, and AdamW with the models'
-// parameter groups.
+// New builds the model kind (a registered kind whose config is models.Trainable and
+// models.FlopCounter: "pal-a", "pal-b", "btl") at size s on d: the kind's default config with
+// the size's K, depth, width, residual and precision where the kind has those keys, dropout 0,
+// and Adam with the kind's parameter groups.
 func New(kind string, s Size, d *datasets.Data, seed uint64) (*Model, error) {
-	mlp := models.MLPConfig{Layers: s.Layers, Width: s.Width, Activation: "relu", Residual: s.Residual, Precision: s.Precision}
-	rng := models.NewRand(seed, seeds.FitStream)
-	groups := map[string]models.GroupHyper{"mlp": {LR: 1e-4, WeightDecay: 0.01}, "user": {LR: 5e-3}, "scale": {LR: 0.1}}
-	var obj models.Objective
-	switch kind {
-	case "pal-a":
-		c := models.DefaultPALA()
-		c.K, c.MLPConfig = s.K, mlp
-		m, err := models.NewPALA(c, d, rng)
-		if err != nil {
-			return nil, err
-		}
-		obj = m
-	case "pal-b":
-		c := models.DefaultPALB()
-		c.K, c.MLPConfig = s.K, mlp
-		m, err := models.NewPALB(c, d, rng)
-		if err != nil {
-			return nil, err
-		}
-		obj = m
-	default:
-		return nil, fmt.Errorf("model %q: want pal-a or pal-b", kind)
+	cfg, err := Config(kind, s)
+	if err != nil {
+		return nil, err
 	}
-	fwd := Flops(kind, s)
+	tr, ok := cfg.(models.Trainable)
+	fc, counts := cfg.(models.FlopCounter)
+	if !ok || !counts {
+		return nil, fmt.Errorf("model %q cannot be benchmarked: its config has no NewObjective or ForwardFlopsPerPair", kind)
+	}
+	obj, groups, err := tr.NewObjective(d, models.NewRand(seed, seeds.FitStream))
+	if err != nil {
+		return nil, err
+	}
+	fwd := fc.ForwardFlopsPerPair(datasets.Shape{Dim: d.Dim, PromptDim: d.PromptDim})
 	return &Model{Obj: obj, Opt: models.NewAdam(obj.Params(), groups), params: obj.Params(), TrainFlopsPerPair: 3 * fwd, EvalFlopsPerPair: fwd}, nil
 }
 
-// Flops is the forward flops per pair of kind at size s: 2*m*n*k for every matrix product of
-// the forward pass (m rows of a batch, an m x k input times a k x n weight), divided by the
-// batch size. Per pair, PAL-A maps three rows through f (left item, right item, mixed
-// prototype w^T P) after the 1 x K by K x D product w^T P; PAL-B maps two rows through f and
-// one prompt row through each of the K maps g_k. Each MLP row costs 2*(D*W + (L-1)*W*W + W*W)
-// for L hidden layers. A training step is counted as 3x the forward flops: the backward pass
-// of each product computes the weight gradient (x^T dy) and the input gradient (dy W^T), each
-// as large as the forward product. Element-wise work (activations, distances, softmax, AdamW)
-// is not counted: the figure is comparable with a GEMM rate, not a total operation count.
-func Flops(kind string, s Size) float64 {
-	row := 2 * float64(s.Dim*s.Width+s.Layers*s.Width*s.Width)
-	switch kind {
-	case "pal-a":
-		return 3*row + 2*float64(s.K*s.Dim)
-	default:
-		return float64(2+s.K) * row
+// Config is the registered kind's default config with the size's settings (the keys k,
+// layers, width, residual, precision, activation and dropout, where the kind has them),
+// decoded and checked by the registry as a spec's would be.
+func Config(kind string, s Size) (any, error) {
+	ctor, ok := experiment.Schema().Models[kind]
+	if !ok {
+		return nil, fmt.Errorf("model %q is not a registered kind", kind)
 	}
+	fields := sweeps.ConfigFields(ctor())
+	precision := s.Precision
+	if precision == "" {
+		precision = models.Float32
+	}
+	for key, v := range map[string]any{"k": s.K, "layers": s.Layers, "width": s.Width, "residual": s.Residual,
+		"precision": precision, "activation": "relu", "dropout": 0.0} {
+		if _, has := fields[key]; has {
+			fields[key] = v
+		}
+	}
+	return experiment.DecodeModelConfig(kind, fields)
 }
 
 // Step runs one training step (zero gradients, forward and backward over pairs, AdamW update)
