@@ -48,9 +48,9 @@ func newHead(cfg HeadConfig) *head {
 	h := &head{cfg: cfg}
 	switch cfg.Score {
 	case "angle", "dist_logistic":
-		h.theta = newParam("logit_scale", groupScale, 1)
+		h.theta = NewParam("logit_scale", groupScale, 1)
 	case "angle_hinge":
-		h.theta = newParam("logit_scale", groupFixed, 1)
+		h.theta = NewParam("logit_scale", groupFixed, 1)
 	}
 	if h.theta != nil {
 		h.theta.Value[0] = math.Log(scaleInit)

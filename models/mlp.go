@@ -18,7 +18,7 @@ type linear struct {
 
 // newLinear initialises like torch.nn.Linear: W and b ~ U(-1/sqrt(in), 1/sqrt(in)).
 func newLinear(name, group string, in, out int, rng *rand.Rand) *linear {
-	l := &linear{in: in, out: out, w: newParam(name+".weight", group, in*out), b: newParam(name+".bias", group, out)}
+	l := &linear{in: in, out: out, w: NewParam(name+".weight", group, in*out), b: NewParam(name+".bias", group, out)}
 	bound := 1 / math.Sqrt(float64(in))
 	for i := range l.w.Value {
 		l.w.Value[i] = (2*rng.Float64() - 1) * bound

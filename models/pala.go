@@ -63,7 +63,7 @@ func NewPALA(cfg *PALAConfig, d *datasets.Data, rng *rand.Rand) (*PALA, error) {
 	if cfg.IdealPoint == "Pw" {
 		pDim = f.Out
 	}
-	m := &PALA{cfg: *cfg, ds: d, f: f, P: newParam("P", GroupUser, cfg.K*pDim), head: newHead(cfg.HeadConfig)}
+	m := &PALA{cfg: *cfg, ds: d, f: f, P: NewParam("P", GroupUser, cfg.K*pDim), head: newHead(cfg.HeadConfig)}
 	for k := 0; k < cfg.K; k++ {
 		row := m.P.Value[k*pDim : (k+1)*pDim]
 		var norm float64

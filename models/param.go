@@ -9,7 +9,8 @@ type Param struct {
 	Grad  []float64
 }
 
-func newParam(name, group string, n int) *Param {
+// NewParam makes a parameter of n zeros in group (GroupMLP, GroupUser, ...).
+func NewParam(name, group string, n int) *Param {
 	return &Param{Name: name, Group: group, Value: make([]float64, n), Grad: make([]float64, n)}
 }
 

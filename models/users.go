@@ -43,11 +43,11 @@ func NewUserTable(users []datasets.User, k int, tau float64, partition bool, rng
 			unseen++
 		}
 	}
-	t.seenW = newParam("W", GroupUser, seen*k)
+	t.seenW = NewParam("W", GroupUser, seen*k)
 	for i := range t.seenW.Value {
 		t.seenW.Value[i] = 0.1 * rng.NormFloat64()
 	}
-	t.unseenW = newParam("W_unseen", GroupUnseen, unseen*k)
+	t.unseenW = NewParam("W_unseen", GroupUnseen, unseen*k)
 	return t
 }
 
