@@ -31,7 +31,7 @@ BLAS_NOTE := matrix multiply: float32 on internal/sgemm, float64 on $(if \
 	$(HAVE_OPENBLAS), (OpenBLAS is present; TAGS=openblas uses it), (OpenBLAS not found: libopenblas-dev and cgo make float64 faster)))
 
 # Packages that run work concurrently: their tests also run under the race detector.
-RACE_PKGS := ./sweeps/ ./internal/experiment/ ./cmd/pal/ ./datasets/download/ ./datasets/embed/ ./internal/sgemm/ ./internal/par/
+RACE_PKGS := ./sweeps/ ./sweeps/runstore/ ./internal/experiment/ ./cmd/pal/ ./datasets/download/ ./datasets/embed/ ./internal/sgemm/ ./internal/par/
 
 .PHONY: all build test vet fmt-check unit unit-purego unit-openblas no-openblas race reproduce bench bench-scale docs clean
 
