@@ -163,8 +163,9 @@ func TestSaveLoadScoreReproducesAccuracy(t *testing.T) {
 	}
 }
 
-// TestRewardErrors checks the reward API's errors name the problem and the fix.
-func TestRewardErrors(t *testing.T) {
+// savedPALB fits a small PAL-B and saves it: the data, the model and the file.
+func savedPALB(t *testing.T) (*datasets.Data, *PALB, string) {
+	t.Helper()
 	d := smallPromptData(t)
 	tc, fc := quickTrain()
 	_, m, err := FitPALBModel(context.Background(), d, DefaultPALB(), tc, fc, 3)
@@ -175,6 +176,12 @@ func TestRewardErrors(t *testing.T) {
 	if err := SaveModel(path, m, sweeps.ConfigFields(&m.cfg), nil); err != nil {
 		t.Fatal(err)
 	}
+	return d, m, path
+}
+
+// TestRewardErrors checks the reward API's errors name the problem and the fix.
+func TestRewardErrors(t *testing.T) {
+	d, _, path := savedPALB(t)
 	loaded, err := LoadModel(path, testDecoder)
 	if err != nil {
 		t.Fatal(err)
@@ -214,30 +221,16 @@ func TestRewardErrors(t *testing.T) {
 
 // A model whose parameters diverged is neither saved nor served (issue 16, defect 1).
 func TestDivergedModelIsRefused(t *testing.T) {
-	d := smallPromptData(t)
-	tc, fc := quickTrain()
-	_, m, err := FitPALBModel(context.Background(), d, DefaultPALB(), tc, fc, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "m.safetensors")
-	if err := SaveModel(path, m, sweeps.ConfigFields(&m.cfg), nil); err != nil {
-		t.Fatal(err)
-	}
+	_, m, path := savedPALB(t)
 	m.f.Params()[0].Value[0] = math.Inf(1)
 	if err := SaveModel(filepath.Join(t.TempDir(), "bad.safetensors"), m, sweeps.ConfigFields(&m.cfg), nil); err == nil || !errors.Is(err, ErrDiverged) {
 		t.Errorf("saving a model with an infinite parameter: %v, want ErrDiverged", err)
 	}
 	// A file written with a non-finite value (by another tool, or an older pal) is refused on load.
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	info, ts, err := readModelFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = raw
 	ts["W"].Data[0] = math.NaN()
 	views := map[string]safetensors.TensorView{}
 	for name, tn := range ts {

@@ -22,12 +22,18 @@ func (c *Config) place(env datasets.Env) (catalog.Place, error) {
 
 // Check implements datasets.Kind: the folder holds parquet files of the seen users.
 func (c *Config) Check(env datasets.Env) error {
+	_, err := c.locate(env)
+	return err
+}
+
+// locate is where the release is, or why it is not there.
+func (c *Config) locate(env datasets.Env) (catalog.Place, error) {
 	pl, err := c.place(env)
 	if err != nil {
-		return err
+		return pl, err
 	}
 	if _, err := pl.Stat(); err != nil {
-		return err
+		return pl, err
 	}
 	seen := filepath.Join(pl.Path, fmt.Sprintf("k-%d_seen", c.K))
 	parquet := false
@@ -39,9 +45,9 @@ func (c *Config) Check(env datasets.Env) error {
 		return nil
 	})
 	if !parquet {
-		return pl.Missing(fmt.Sprintf("no parquet files under %s", seen))
+		return pl, pl.Missing(fmt.Sprintf("no parquet files under %s", seen))
 	}
-	return nil
+	return pl, nil
 }
 
 // SeedDependent implements datasets.Kind: the release fixes the users and pairs; split_seed
@@ -50,10 +56,7 @@ func (c *Config) SeedDependent() bool { return false }
 
 // Build implements datasets.Kind.
 func (c *Config) Build(ctx context.Context, env datasets.Env, seed uint64) (*datasets.Data, error) {
-	if err := c.Check(env); err != nil {
-		return nil, err
-	}
-	pl, err := c.place(env)
+	pl, err := c.locate(env)
 	if err != nil {
 		return nil, err
 	}

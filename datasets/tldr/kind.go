@@ -21,16 +21,22 @@ func (c *Config) place(env datasets.Env) (catalog.Place, error) {
 
 // Check implements datasets.Kind: the folder holds every comparison file.
 func (c *Config) Check(env datasets.Env) error {
+	_, err := c.locate(env)
+	return err
+}
+
+// locate is where the comparison files are, or why they are not there.
+func (c *Config) locate(env datasets.Env) (catalog.Place, error) {
 	pl, err := c.place(env)
 	if err != nil {
-		return err
+		return pl, err
 	}
 	st, err := pl.Stat()
 	if err != nil {
-		return err
+		return pl, err
 	}
 	if !st.IsDir() {
-		return pl.Missing("it is a file; want the folder of the comparison files")
+		return pl, pl.Missing("it is a file; want the folder of the comparison files")
 	}
 	var absent []string
 	for _, f := range ComparisonFiles {
@@ -39,9 +45,9 @@ func (c *Config) Check(env datasets.Env) error {
 		}
 	}
 	if len(absent) > 0 {
-		return pl.Missing(fmt.Sprintf("%d of %d comparison files are absent (%s)", len(absent), len(ComparisonFiles), strings.Join(absent, ", ")))
+		return pl, pl.Missing(fmt.Sprintf("%d of %d comparison files are absent (%s)", len(absent), len(ComparisonFiles), strings.Join(absent, ", ")))
 	}
-	return nil
+	return pl, nil
 }
 
 // SeedDependent implements datasets.Kind: the splits come from split_seed, not the replicate.
@@ -50,10 +56,7 @@ func (c *Config) SeedDependent() bool { return false }
 // Build implements datasets.Kind. Its notes name the embedder and compare the split sizes with
 // the paper's.
 func (c *Config) Build(ctx context.Context, env datasets.Env, seed uint64) (*datasets.Data, error) {
-	if err := c.Check(env); err != nil {
-		return nil, err
-	}
-	pl, err := c.place(env)
+	pl, err := c.locate(env)
 	if err != nil {
 		return nil, err
 	}
