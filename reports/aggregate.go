@@ -65,15 +65,6 @@ type fewShotPoint struct {
 	Acc          Summary
 }
 
-// paired is one line of the paired comparison table.
-type paired struct {
-	Row, Base *row
-	Seeds     []uint64
-	Test      PairedTest
-	OK        bool   // a test could be computed (at least one common seed)
-	Note      string // plain-language caveat, e.g. too few seeds
-}
-
 func analyse(s *store, o Options) *analysis {
 	a := &analysis{Store: s, Opts: o}
 	a.Short = shortNames(append(append([]string(nil), s.DatasetKeys...), s.ModelKeys...))
@@ -151,7 +142,7 @@ func analyse(s *store, o Options) *analysis {
 		rw.Bayes = Summarize(v.bayes, o.CILevel)
 		rw.Trainable = Summarize(v.trainable, o.CILevel)
 		sort.Slice(rw.Seeds, func(i, j int) bool { return rw.Seeds[i] < rw.Seeds[j] })
-		for _, x := range sortedIntKeys(few[rw]) {
+		for _, x := range sortedKeys(few[rw]) {
 			rw.FewShot = append(rw.FewShot, fewShotPoint{PairsPerUser: x, Acc: Summarize(few[rw][x], o.CILevel)})
 		}
 		rw.Label = rw.Model
@@ -270,80 +261,6 @@ func chooseXAxis(s *store, want string) (string, string) {
 	return "", fmt.Sprintf("This sweep has no numeric %q axis (nor another numeric model axis with two or more values), so there is no accuracy-vs-%s chart; the table above has every configuration.", want, shortNames([]string{want})[want])
 }
 
-// pairs builds the paired comparison of every non-baseline row with its baseline row in the same
-// dataset config. A row's baseline is the baseline row that agrees with it on every axis both
-// have (so a train.lr sweep compares like with like); the first in table order if several do.
-func (a *analysis) pairs() []paired {
-	if a.Baseline == "" {
-		return nil
-	}
-	var out []paired
-	for _, g := range a.Datasets {
-		var bases []*row
-		for _, rw := range g.Rows {
-			if rw.Model == a.Baseline {
-				bases = append(bases, rw)
-			}
-		}
-		for _, rw := range g.Rows {
-			if rw.Model == a.Baseline {
-				continue
-			}
-			var matching []*row
-			for _, b := range bases {
-				if agree(rw.Params, b.Params) {
-					matching = append(matching, b)
-				}
-			}
-			if len(matching) == 0 {
-				continue
-			}
-			p := a.pair(rw, matching[0])
-			if len(matching) > 1 {
-				p.Note = strings.TrimPrefix(p.Note+"; ", "; ") + fmt.Sprintf("first of %d matching baseline configs", len(matching))
-			}
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-func (a *analysis) pair(rw, base *row) paired {
-	p := paired{Row: rw, Base: base}
-	var x, y []float64
-	for _, sd := range rw.Seeds {
-		va, okA := rw.seenBySeed[sd]
-		vb, okB := base.seenBySeed[sd]
-		if okA && okB && (len(p.Seeds) == 0 || p.Seeds[len(p.Seeds)-1] != sd) {
-			p.Seeds = append(p.Seeds, sd)
-			x, y = append(x, va), append(y, vb)
-		}
-	}
-	if len(x) == 0 {
-		p.Note = "no seed in common with the baseline"
-		return p
-	}
-	p.Test, _ = PairedTTest(x, y, a.Opts.CILevel)
-	p.OK = true
-	switch n := len(x); {
-	case n < 2:
-		p.Note = "only 1 paired seed: no interval or test possible"
-	case n < 3:
-		p.Note = fmt.Sprintf("only %d paired seeds: interval and p-value are unreliable", n)
-	}
-	return p
-}
-
-// agree reports whether two rows' parameters match on every key present in both.
-func agree(a, b paramList) bool {
-	for i := range a {
-		if a[i].Present && b[i].Present && compareValue(a[i], b[i]) != 0 {
-			return false
-		}
-	}
-	return true
-}
-
 var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9._=+-]+`)
 
 // fileStem names a dataset config in file names: "k_true=3__users=mixture".
@@ -364,14 +281,8 @@ func addUnique(xs []string, x string) []string {
 	return append(xs, x)
 }
 
-func sortedIntKeys[V any](m map[int]V) []int {
-	out := make([]int, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Ints(out)
-	return out
-}
+// ciLevel is the confidence level as the page says it: "95%".
+func (a *analysis) ciLevel() string { return fmt.Sprintf("%g%%", 100*a.Opts.CILevel) }
 
 // pct converts a fraction to percent, keeping NaN.
 func pct(x float64) float64 { return 100 * x }

@@ -1,54 +1,173 @@
 package reports
 
 import (
-	"fmt"
 	"image/color"
 	"math"
-	"sort"
+	"strconv"
+
+	"github.com/go-echarts/go-echarts/v2/charts"
+	"gonum.org/v1/plot"
 )
 
 // A chartSpec describes one chart independently of how it is drawn, so that the interactive
 // echarts version in report.html and the gonum/plot PNG/SVG in figures/ show the same thing.
-// Y values are in percent.
+// Sections build them; render.go hands each to both back-ends.
 type chartSpec struct {
-	ID      string // HTML element id
-	File    string // figure file name without extension
+	ID      string // HTML element id, unique in the page
+	File    string // figure file name without extension, unique in figures/
 	Title   string
 	XLabel  string
 	YLabel  string
-	Caption string
+	YUnit   string // follows y values in tooltips: "%" for accuracies
+	Caption string // says what the marks, bars and bands mean
 	LogX    bool
 	IntX    bool      // x values are integers (K): ticks only at integers
 	XMin    float64   // axis range, padded around the data
 	XMax    float64   //
 	XTicks  []float64 // the distinct x values, labelled on the axis; nil for automatic ticks
-	Series  []chartSeries
+	// Categories, when set, make x a category axis: category i sits at x = i (setCategories).
+	Categories []string
+	Series     []chartSeries
 	// GroupRefLegend, when set, is the legend text of a grey dashed sample standing for all the
 	// reference lines that share a curve's colour (the static figure's legend has no toggles).
 	GroupRefLegend string
 }
 
-type seriesStyle int
-
-const (
-	styleCurve seriesStyle = iota // mean over seeds at each x, joined, with ± std error bars
-	styleLevel                    // a config without the x axis: horizontal line with a ± std band
-	styleRef                      // a dashed horizontal reference line (Bayes, seen-user accuracy)
-)
-
+// A chartSeries is one legend entry's data, drawn as its Kind says.
 type chartSeries struct {
 	Name  string
 	Group string // when set, the series belongs to the legend entry of that name (no own entry)
 	Color color.NRGBA
-	Style seriesStyle
-	// Points are the data; a level or reference series has one point whose X is ignored.
+	Kind  seriesKind
+	// Points are the data of lines, bars and scatters (bars: X is the category's index); a
+	// level or reference series has one point whose X is ignored.
 	Points []chartPoint
+	// Samples are the raw values a box/strip series draws, one per category.
+	Samples []chartSample
 }
 
-// chartPoint is a mean over seeds with its spread; Lo and Hi are NaN when n < 2.
+// chartPoint is a mean over seeds with its spread; Lo and Hi are NaN when n < 2 (and for the
+// points of a scatter, which have no spread).
 type chartPoint struct {
 	X, Y, Std, Lo, Hi float64
 	N                 int
+}
+
+// chartSample is every value of one category: one per user, say.
+type chartSample struct {
+	X      float64 // the category's index
+	Values []float64
+}
+
+// A seriesKind is how a series is drawn. Every kind is drawn by both back-ends from the same
+// chartSeries: echarts.go implements the echarts method of every kind (the page) and figures.go
+// the plot method (PNG and SVG), so a kind missing from either back-end does not compile.
+// The kinds are the types below.
+type seriesKind interface {
+	// extent is the range of y values the series draws, spreads included.
+	extent(s *chartSeries) (lo, hi float64)
+	// echarts adds the series to the option object of the page's chart.
+	echarts(c *charts.Line, cs *chartSpec, s *chartSeries)
+	// plot adds the series to the figure and returns the thumbnails of its legend entry.
+	plot(p *plot.Plot, cs *chartSpec, s *chartSeries) ([]plot.Thumbnailer, error)
+}
+
+type (
+	// lineKind is a mean over seeds at each x, joined, with ± std error bars.
+	lineKind struct{}
+	// levelKind is a config without the x axis: a horizontal line across the range with a
+	// ± std band.
+	levelKind struct{}
+	// refKind is a dashed horizontal reference line (Bayes-optimal, seen-user accuracy).
+	refKind struct{}
+	// barsKind is one bar per category from zero to the mean, with ± std error bars; the bar
+	// series of a chart stand side by side within each category (grouped bars).
+	barsKind struct{}
+	// boxKind is a box and strip per category: the box spans the quartiles with a line at the
+	// median, whiskers reach the furthest value within 1.5 IQR of the box (Tukey), and every
+	// value is a point, spread sideways so that equal values stay visible.
+	boxKind struct{}
+	// scatterKind is one point per (x, y).
+	scatterKind struct{}
+)
+
+func (lineKind) extent(s *chartSeries) (float64, float64)    { return pointsExtent(s) }
+func (levelKind) extent(s *chartSeries) (float64, float64)   { return pointsExtent(s) }
+func (refKind) extent(s *chartSeries) (float64, float64)     { return pointsExtent(s) }
+func (scatterKind) extent(s *chartSeries) (float64, float64) { return pointsExtent(s) }
+
+// Bars start at zero, so the axis must show zero: a bar cut at 60% exaggerates differences.
+func (barsKind) extent(s *chartSeries) (float64, float64) {
+	lo, hi := pointsExtent(s)
+	return math.Min(lo, 0), math.Max(hi, 0)
+}
+
+func (boxKind) extent(s *chartSeries) (float64, float64) {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, smp := range s.Samples {
+		for _, v := range smp.Values {
+			lo, hi = math.Min(lo, v), math.Max(hi, v)
+		}
+	}
+	return lo, hi
+}
+
+// pointsExtent is the range of the points' means and spreads.
+func pointsExtent(s *chartSeries) (lo, hi float64) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, pt := range s.Points {
+		for _, y := range []float64{pt.Y, pt.Lo, pt.Hi} {
+			if !math.IsNaN(y) {
+				lo, hi = math.Min(lo, y), math.Max(hi, y)
+			}
+		}
+	}
+	return lo, hi
+}
+
+// yExtent is the range of every y value drawn.
+func (cs *chartSpec) yExtent() (lo, hi float64, ok bool) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for i := range cs.Series {
+		l, h := cs.Series[i].Kind.extent(&cs.Series[i])
+		lo, hi = math.Min(lo, l), math.Max(hi, h)
+	}
+	return lo, hi, lo <= hi
+}
+
+// A sideBySide kind takes a slot of its own within each category (bars, boxes).
+type sideBySide interface{ sideBySide() }
+
+func (barsKind) sideBySide() {}
+func (boxKind) sideBySide()  {}
+
+// slot places s, an element of cs.Series, among the chart's side-by-side series: the offset of
+// its slot's centre from the category and the slot's width, in category units. The slots fill
+// 80% of a category, so neighbouring categories stay apart.
+func (cs *chartSpec) slot(s *chartSeries) (offset, width float64) {
+	i, n := 0, 0
+	for j := range cs.Series {
+		if _, ok := cs.Series[j].Kind.(sideBySide); !ok {
+			continue
+		}
+		if &cs.Series[j] == s {
+			i = n
+		}
+		n++
+	}
+	width = 0.8 / float64(max(n, 1))
+	return -0.4 + width*(float64(i)+0.5), width
+}
+
+// stripOffsets spreads n points over [-half, half] sideways: the fractional parts of multiples
+// of the golden ratio, evenly spread for any n and the same on every run (no random jitter).
+func stripOffsets(n int, half float64) []float64 {
+	out := make([]float64, n)
+	for j := range out {
+		f := math.Mod(float64(j+1)*0.6180339887498949, 1)
+		out[j] = half * (2*f - 1)
+	}
+	return out
 }
 
 func pointOf(x float64, s Summary) chartPoint {
@@ -70,127 +189,6 @@ var palette = []color.NRGBA{
 var refColor = color.NRGBA{0x33, 0x33, 0x33, 0xff}
 
 const spreadNote = "Points are means over seeds; bars and bands span ± one sample standard deviation over seeds (the spread of replicates, not a confidence interval: see the tables for those)."
-
-// accVsXChart is seen-user test accuracy against the x axis (K) for one dataset config: one curve
-// per model config without the x axis, a level line for models that have no such axis (BTL), and
-// the Bayes-optimal accuracy as a dashed reference. ok is false when the group has no run with
-// the x axis.
-func (a *analysis) accVsXChart(gi int, g *datasetGroup) (chartSpec, bool) {
-	xs := map[float64]bool{}
-	type curve struct {
-		name string
-		pts  []chartPoint
-	}
-	var curves []*curve
-	byName := map[string]*curve{}
-	var levels []*row
-	for _, rw := range g.Rows {
-		v, ok := rw.Params.get(a.XKey)
-		if !ok {
-			levels = append(levels, rw)
-			continue
-		}
-		x, _ := toFloat(v)
-		xs[x] = true
-		name := rw.Model
-		if l := rw.Params.without(a.XKey).label(a.Short); l != "" {
-			name += " (" + l + ")"
-		}
-		c := byName[name]
-		if c == nil {
-			c = &curve{name: name}
-			byName[name] = c
-			curves = append(curves, c)
-		}
-		if rw.Seen.N > 0 {
-			c.pts = append(c.pts, pointOf(x, rw.Seen))
-		}
-	}
-	if len(xs) == 0 {
-		return chartSpec{}, false
-	}
-	xname := a.Short[a.XKey]
-	cs := chartSpec{
-		ID:     fmt.Sprintf("acc-vs-x-%d", gi),
-		File:   joinStem("acc_vs_"+sanitize(xname), g.FileStem),
-		Title:  fmt.Sprintf("Seen-user test accuracy vs %s (%s)", xname, g.Label),
-		XLabel: xname + " (" + a.XKey + ")",
-		YLabel: "seen-user test accuracy (%)",
-	}
-	sorted := sortedFloats(xs)
-	// A fallback axis such as a learning rate spans decades: give it a log scale. K never does.
-	lo, hi := sorted[0], sorted[len(sorted)-1]
-	cs.setXRange(sorted, lo > 0 && hi/lo >= 100 && !allIntegers(sorted))
-	colors := newColorer()
-	for _, rw := range levels {
-		if rw.Seen.N > 0 {
-			cs.Series = append(cs.Series, chartSeries{Name: rw.Label, Color: colors.next(), Style: styleLevel, Points: []chartPoint{pointOf(0, rw.Seen)}})
-		}
-	}
-	for _, c := range curves {
-		sort.Slice(c.pts, func(i, j int) bool { return c.pts[i].X < c.pts[j].X })
-		cs.Series = append(cs.Series, chartSeries{Name: c.name, Color: colors.next(), Style: styleCurve, Points: c.pts})
-	}
-	if g.Bayes.N > 0 {
-		cs.Series = append(cs.Series, chartSeries{Name: "Bayes-optimal", Color: refColor, Style: styleRef, Points: []chartPoint{pointOf(0, g.Bayes)}})
-	}
-	cs.Caption = spreadNote
-	if len(levels) > 0 {
-		cs.Caption += fmt.Sprintf(" Models without a %s axis are drawn as horizontal lines across the range.", xname)
-	}
-	if g.Bayes.N > 0 {
-		cs.Caption += " The dashed line is the Bayes-optimal accuracy of the true model on the same test pairs, averaged over seeds."
-	}
-	return cs, true
-}
-
-// fewShotChart is unseen-user test accuracy against the number of pairs per unseen user, one
-// curve per model config, each with its own seen-user test accuracy as a dashed line of the same
-// colour: how close a new user gets to the users the model was trained on.
-func (a *analysis) fewShotChart(gi int, g *datasetGroup) (chartSpec, bool) {
-	xs := map[float64]bool{}
-	for _, rw := range g.Rows {
-		for _, p := range rw.FewShot {
-			xs[float64(p.PairsPerUser)] = true
-		}
-	}
-	if len(xs) == 0 {
-		return chartSpec{}, false
-	}
-	cs := chartSpec{
-		ID:     fmt.Sprintf("few-shot-%d", gi),
-		File:   joinStem("few_shot", g.FileStem),
-		Title:  fmt.Sprintf("Unseen-user test accuracy vs pairs per user (%s)", g.Label),
-		XLabel: "training pairs per unseen user",
-		YLabel: "unseen-user test accuracy (%)",
-	}
-	sorted := sortedFloats(xs)
-	cs.setXRange(sorted, sorted[0] > 0 && sorted[len(sorted)-1]/sorted[0] >= 10)
-	colors := newColorer()
-	for _, rw := range g.Rows {
-		if len(rw.FewShot) == 0 {
-			continue
-		}
-		c := colors.next()
-		s := chartSeries{Name: rw.Label, Color: c, Style: styleCurve}
-		for _, p := range rw.FewShot {
-			if cs.LogX && p.PairsPerUser <= 0 {
-				continue // no place on a log axis
-			}
-			s.Points = append(s.Points, pointOf(float64(p.PairsPerUser), p.Acc))
-		}
-		cs.Series = append(cs.Series, s)
-		if rw.Seen.N > 0 {
-			cs.Series = append(cs.Series, chartSeries{Name: rw.Label + ": seen-user test", Group: rw.Label, Color: c, Style: styleRef, Points: []chartPoint{pointOf(0, rw.Seen)}})
-		}
-	}
-	cs.GroupRefLegend = "seen-user test acc."
-	cs.Caption = spreadNote + " Dashed lines in a curve's colour are that configuration's seen-user test accuracy, the level a new user would reach with unlimited pairs."
-	if cs.LogX {
-		cs.Caption += " The x axis is logarithmic."
-	}
-	return cs, true
-}
 
 // setXRange pads the axis around the data so that end points and their error bars are not cut
 // by the frame.
@@ -214,6 +212,25 @@ func (cs *chartSpec) setXRange(xs []float64, logX bool) {
 	}
 }
 
+// setCategories makes x a category axis: category i sits at x = i, and each is labelled.
+func (cs *chartSpec) setCategories(names []string) {
+	cs.Categories = names
+	cs.LogX, cs.IntX = false, true
+	cs.XMin, cs.XMax = -0.5, float64(len(names))-0.5
+	cs.XTicks = make([]float64, len(names))
+	for i := range names {
+		cs.XTicks[i] = float64(i)
+	}
+}
+
+// tickLabel is the axis label at x: a category's name, or the number.
+func (cs *chartSpec) tickLabel(x float64) string {
+	if i := int(x); cs.Categories != nil && float64(i) == x && i >= 0 && i < len(cs.Categories) {
+		return cs.Categories[i]
+	}
+	return strconv.FormatFloat(x, 'g', -1, 64)
+}
+
 func allIntegers(xs []float64) bool {
 	for _, x := range xs {
 		if x != math.Trunc(x) {
@@ -233,15 +250,6 @@ func (c *colorer) next() color.NRGBA {
 	return col
 }
 
-func sortedFloats(m map[float64]bool) []float64 {
-	out := make([]float64, 0, len(m))
-	for x := range m {
-		out = append(out, x)
-	}
-	sort.Float64s(out)
-	return out
-}
-
 func sanitize(s string) string { return unsafeFileChars.ReplaceAllString(s, "-") }
 
 func joinStem(prefix, stem string) string {
@@ -251,24 +259,10 @@ func joinStem(prefix, stem string) string {
 	return prefix + "__" + stem
 }
 
-// charts lists every chart of the report in page order, with notes for the charts that could
-// not be drawn.
-type chartSet struct {
-	AccVsX  []chartSpec
-	FewShot []chartSpec
-}
-
-func (a *analysis) charts() chartSet {
-	var cs chartSet
-	for gi, g := range a.Datasets {
-		if a.XKey != "" {
-			if c, ok := a.accVsXChart(gi, g); ok {
-				cs.AccVsX = append(cs.AccVsX, c)
-			}
-		}
-		if c, ok := a.fewShotChart(gi, g); ok {
-			cs.FewShot = append(cs.FewShot, c)
-		}
-	}
-	return cs
-}
+// How much of its slot a side-by-side mark fills, shared by both back-ends: bars fill 90% of
+// theirs, boxes 60%, and a strip's points spread over 50%.
+const (
+	barFill   = 0.9
+	boxFill   = 0.6
+	stripFill = 0.5
+)

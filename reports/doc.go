@@ -3,8 +3,8 @@
 // runs over seeds (mean, sample standard deviation, Student-t intervals), compares each model
 // configuration with a baseline by a paired t-test over seeds, and lists the runs that failed.
 //
-// It reads only the files of the store (spec.toml and each run's result.json, the
-// sweeps.Result contract), so a report can be rendered again anywhere, at any time, without
+// It reads only the files of the store (spec.toml and each run's result.json), through package
+// sweeps/runstore, their one reader, so a report can be rendered again anywhere, at any time, without
 // training anything. It does not run experiments, and it draws no conclusions beyond the
 // statistics it shows.
 //
@@ -12,6 +12,13 @@
 // model config is the model name with every other swept value ("model.*", "train.*", ...), and
 // seeds are the replicates aggregated over. The accuracy-vs-K chart puts "model.k" on the x axis;
 // a model without that axis (BTL) is drawn as a horizontal line.
+//
+// The report is a list of sections (sections.go), one cell of the page each: a section is a
+// type whose build method returns the cell's title, text, charts and tables from the analysis,
+// and render writes every cell's figures and tables the same way. A chart is a chartSpec that
+// both back-ends draw, kind by kind (line, level and reference lines, grouped bars, box and
+// strip, scatter): echarts.go for the page, figures.go for the PNG and SVG files.
+// docs/extending.md shows how to add a section.
 //
 // The page opens with no network: echarts (vendored in assets/, Apache-2.0) is inlined and the
 // chart options are built with go-echarts, whose own page templates would load echarts from a

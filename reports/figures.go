@@ -7,7 +7,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -90,7 +89,7 @@ func buildPlot(cs chartSpec) (*plot.Plot, *plot.Legend, error) {
 	if cs.XTicks != nil {
 		ticks := make(plot.ConstantTicks, len(cs.XTicks))
 		for i, x := range cs.XTicks {
-			ticks[i] = plot.Tick{Value: x, Label: strconv.FormatFloat(x, 'g', -1, 64)}
+			ticks[i] = plot.Tick{Value: x, Label: cs.tickLabel(x)}
 		}
 		p.X.Tick.Marker = ticks
 	} else if cs.LogX {
@@ -106,55 +105,11 @@ func buildPlot(cs chartSpec) (*plot.Plot, *plot.Legend, error) {
 	legend.TextStyle.Font.Size = vg.Points(9)
 	legend.Padding = vg.Points(3)
 
-	for _, s := range cs.Series {
-		var thumbs []plot.Thumbnailer
-		switch s.Style {
-		case styleCurve:
-			xys := make(plotter.XYs, len(s.Points))
-			for i, pt := range s.Points {
-				xys[i] = plotter.XY{X: pt.X, Y: pt.Y}
-			}
-			line, points, err := plotter.NewLinePoints(xys)
-			if err != nil {
-				return nil, nil, fmt.Errorf("series %q: %w", s.Name, err)
-			}
-			line.Color, line.Width = s.Color, vg.Points(1.5)
-			points.Color, points.Shape, points.Radius = s.Color, draw.CircleGlyph{}, vg.Points(2.5)
-			p.Add(line, points)
-			if bars := errorBars(s); bars != nil {
-				eb, err := plotter.NewYErrorBars(bars)
-				if err != nil {
-					return nil, nil, fmt.Errorf("series %q: %w", s.Name, err)
-				}
-				eb.Color, eb.Width, eb.CapWidth = s.Color, vg.Points(1), vg.Points(6)
-				p.Add(eb)
-			}
-			thumbs = []plot.Thumbnailer{line, points}
-		case styleLevel, styleRef:
-			pt := s.Points[0]
-			if s.Style == styleLevel && !math.IsNaN(pt.Lo) {
-				band, err := plotter.NewPolygon(plotter.XYs{{X: cs.XMin, Y: pt.Lo}, {X: cs.XMax, Y: pt.Lo}, {X: cs.XMax, Y: pt.Hi}, {X: cs.XMin, Y: pt.Hi}})
-				if err != nil {
-					return nil, nil, fmt.Errorf("series %q: %w", s.Name, err)
-				}
-				// NRGBA: RGBA is premultiplied, so the same numbers would turn the band pink.
-				fill := s.Color
-				fill.A = 0x33
-				band.Color, band.LineStyle.Width = fill, 0
-				p.Add(band)
-				thumbs = append(thumbs, band)
-			}
-			line, err := plotter.NewLine(plotter.XYs{{X: cs.XMin, Y: pt.Y}, {X: cs.XMax, Y: pt.Y}})
-			if err != nil {
-				return nil, nil, fmt.Errorf("series %q: %w", s.Name, err)
-			}
-			line.Color, line.Width = s.Color, vg.Points(1.5)
-			if s.Style == styleRef {
-				line.Width = vg.Points(1)
-				line.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
-			}
-			p.Add(line)
-			thumbs = append(thumbs, line)
+	for i := range cs.Series {
+		s := &cs.Series[i]
+		thumbs, err := s.Kind.plot(p, &cs, s)
+		if err != nil {
+			return nil, nil, fmt.Errorf("series %q: %w", s.Name, err)
 		}
 		if s.Group == "" {
 			legend.Add(s.Name, thumbs...)
@@ -171,7 +126,7 @@ func buildPlot(cs chartSpec) (*plot.Plot, *plot.Legend, error) {
 	}
 	// Pad the y range so that the lines at the extremes (often the Bayes-optimal accuracy) do not
 	// sit on the frame or under the title.
-	if lo, hi, ok := yExtent(cs); ok {
+	if lo, hi, ok := cs.yExtent(); ok {
 		pad := 0.06 * (hi - lo)
 		if pad == 0 {
 			pad = 1
@@ -181,19 +136,176 @@ func buildPlot(cs chartSpec) (*plot.Plot, *plot.Legend, error) {
 	return p, &legend, nil
 }
 
-// yExtent is the range of every y value drawn, spreads included.
-func yExtent(cs chartSpec) (lo, hi float64, ok bool) {
-	lo, hi = math.Inf(1), math.Inf(-1)
-	for _, s := range cs.Series {
-		for _, pt := range s.Points {
-			for _, y := range []float64{pt.Y, pt.Lo, pt.Hi} {
-				if !math.IsNaN(y) {
-					lo, hi = math.Min(lo, y), math.Max(hi, y)
-				}
+func (lineKind) plot(p *plot.Plot, cs *chartSpec, s *chartSeries) ([]plot.Thumbnailer, error) {
+	xys := make(plotter.XYs, len(s.Points))
+	for i, pt := range s.Points {
+		xys[i] = plotter.XY{X: pt.X, Y: pt.Y}
+	}
+	line, points, err := plotter.NewLinePoints(xys)
+	if err != nil {
+		return nil, err
+	}
+	line.Color, line.Width = s.Color, vg.Points(1.5)
+	points.Color, points.Shape, points.Radius = s.Color, draw.CircleGlyph{}, vg.Points(2.5)
+	p.Add(line, points)
+	if err := plotErrorBars(p, s, 0); err != nil {
+		return nil, err
+	}
+	return []plot.Thumbnailer{line, points}, nil
+}
+
+// plotErrorBars draws the points' ± std spread at x + dx.
+func plotErrorBars(p *plot.Plot, s *chartSeries, dx float64) error {
+	bars := errorBars(s, dx)
+	if bars == nil {
+		return nil
+	}
+	eb, err := plotter.NewYErrorBars(bars)
+	if err != nil {
+		return err
+	}
+	eb.Color, eb.Width, eb.CapWidth = s.Color, vg.Points(1), vg.Points(6)
+	p.Add(eb)
+	return nil
+}
+
+func (levelKind) plot(p *plot.Plot, cs *chartSpec, s *chartSeries) ([]plot.Thumbnailer, error) {
+	return plotHorizontal(p, cs, s, false)
+}
+
+func (refKind) plot(p *plot.Plot, cs *chartSpec, s *chartSeries) ([]plot.Thumbnailer, error) {
+	return plotHorizontal(p, cs, s, true)
+}
+
+// plotHorizontal draws a level (solid, with a ± std band) or a reference line (dashed) across
+// the x range.
+func plotHorizontal(p *plot.Plot, cs *chartSpec, s *chartSeries, ref bool) ([]plot.Thumbnailer, error) {
+	var thumbs []plot.Thumbnailer
+	pt := s.Points[0]
+	if !ref && !math.IsNaN(pt.Lo) {
+		band, err := rectangle(cs.XMin, pt.Lo, cs.XMax, pt.Hi)
+		if err != nil {
+			return nil, err
+		}
+		// NRGBA: RGBA is premultiplied, so the same numbers would turn the band pink.
+		fill := s.Color
+		fill.A = 0x33
+		band.Color, band.LineStyle.Width = fill, 0
+		p.Add(band)
+		thumbs = append(thumbs, band)
+	}
+	line, err := plotter.NewLine(plotter.XYs{{X: cs.XMin, Y: pt.Y}, {X: cs.XMax, Y: pt.Y}})
+	if err != nil {
+		return nil, err
+	}
+	line.Color, line.Width = s.Color, vg.Points(1.5)
+	if ref {
+		line.Width = vg.Points(1)
+		line.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+	}
+	p.Add(line)
+	return append(thumbs, line), nil
+}
+
+// rectangle is the polygon with corners (x0, y0) and (x1, y1).
+func rectangle(x0, y0, x1, y1 float64) (*plotter.Polygon, error) {
+	return plotter.NewPolygon(plotter.XYs{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}})
+}
+
+func (barsKind) plot(p *plot.Plot, cs *chartSpec, s *chartSeries) ([]plot.Thumbnailer, error) {
+	dx, w := cs.slot(s)
+	var thumb *plotter.Polygon
+	for _, pt := range s.Points {
+		if math.IsNaN(pt.Y) {
+			continue
+		}
+		x := pt.X + dx
+		bar, err := rectangle(x-barFill*w/2, 0, x+barFill*w/2, pt.Y)
+		if err != nil {
+			return nil, err
+		}
+		bar.Color, bar.LineStyle.Width = s.Color, 0
+		p.Add(bar)
+		thumb = bar
+	}
+	if err := plotErrorBars(p, s, dx); err != nil {
+		return nil, err
+	}
+	if thumb == nil {
+		return nil, nil
+	}
+	return []plot.Thumbnailer{thumb}, nil
+}
+
+func (boxKind) plot(p *plot.Plot, cs *chartSpec, s *chartSeries) ([]plot.Thumbnailer, error) {
+	dx, w := cs.slot(s)
+	hw := boxFill * w / 2
+	fill := s.Color
+	fill.A = 0x40
+	stroke := draw.LineStyle{Color: s.Color, Width: vg.Points(1)}
+	var thumb *plotter.Polygon
+	var strip plotter.XYs
+	for _, smp := range s.Samples {
+		if len(smp.Values) == 0 {
+			continue
+		}
+		b := boxOf(smp.Values)
+		x := smp.X + dx
+		box, err := rectangle(x-hw, b.Q1, x+hw, b.Q3)
+		if err != nil {
+			return nil, err
+		}
+		box.Color, box.LineStyle = fill, stroke
+		p.Add(box)
+		thumb = box
+		segments := [][2]plotter.XY{
+			{{X: x - hw, Y: b.Median}, {X: x + hw, Y: b.Median}},
+			{{X: x, Y: b.Lo}, {X: x, Y: b.Q1}}, {{X: x, Y: b.Q3}, {X: x, Y: b.Hi}},
+			{{X: x - hw/2, Y: b.Lo}, {X: x + hw/2, Y: b.Lo}}, {{X: x - hw/2, Y: b.Hi}, {X: x + hw/2, Y: b.Hi}},
+		}
+		for i, seg := range segments {
+			l, err := plotter.NewLine(plotter.XYs{seg[0], seg[1]})
+			if err != nil {
+				return nil, err
 			}
+			l.LineStyle = stroke
+			if i == 0 {
+				l.Width = vg.Points(2) // the median
+			}
+			p.Add(l)
+		}
+		for j, off := range stripOffsets(len(smp.Values), stripFill*w/2) {
+			strip = append(strip, plotter.XY{X: x + off, Y: smp.Values[j]})
 		}
 	}
-	return lo, hi, lo <= hi
+	if len(strip) > 0 {
+		sc, err := plotter.NewScatter(strip)
+		if err != nil {
+			return nil, err
+		}
+		dot := s.Color
+		dot.A = 0x99
+		sc.Color, sc.Shape, sc.Radius = dot, draw.CircleGlyph{}, vg.Points(1.5)
+		p.Add(sc)
+	}
+	if thumb == nil {
+		return nil, nil
+	}
+	return []plot.Thumbnailer{thumb}, nil
+}
+
+func (scatterKind) plot(p *plot.Plot, cs *chartSpec, s *chartSeries) ([]plot.Thumbnailer, error) {
+	xys := make(plotter.XYs, len(s.Points))
+	for i, pt := range s.Points {
+		xys[i] = plotter.XY{X: pt.X, Y: pt.Y}
+	}
+	sc, err := plotter.NewScatter(xys)
+	if err != nil {
+		return nil, err
+	}
+	sc.Color, sc.Shape, sc.Radius = s.Color, draw.CircleGlyph{}, vg.Points(2.5)
+	p.Add(sc)
+	return []plot.Thumbnailer{sc}, nil
 }
 
 // yErrs feeds plotter.NewYErrorBars: points with their distance to the low and high ends.
@@ -202,13 +314,13 @@ type yErrs struct {
 	plotter.YErrors
 }
 
-func errorBars(s chartSeries) *yErrs {
+func errorBars(s *chartSeries, dx float64) *yErrs {
 	var e yErrs
 	for _, pt := range s.Points {
 		if math.IsNaN(pt.Lo) {
 			continue
 		}
-		e.XYs = append(e.XYs, plotter.XY{X: pt.X, Y: pt.Y})
+		e.XYs = append(e.XYs, plotter.XY{X: pt.X + dx, Y: pt.Y})
 		e.YErrors = append(e.YErrors, struct{ Low, High float64 }{pt.Y - pt.Lo, pt.Hi - pt.Y})
 	}
 	if len(e.XYs) == 0 {

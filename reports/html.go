@@ -5,7 +5,7 @@ import (
 	_ "embed"
 	"fmt"
 	"html/template"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -24,13 +24,12 @@ var pageTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 	"inc":  func(i int) int { return i + 1 },
 }).Parse(pageTemplate))
 
+// pageData is what the page template shows: the header, then every section's cell.
 type pageData struct {
 	Title       string
 	SpecName    string
 	Description string
 	StoreDir    string
-	SpecSource  string
-	SpecErr     string
 	NRuns       int
 	NOK         int
 	NFailed     int
@@ -42,51 +41,22 @@ type pageData struct {
 	GoVersions  []string
 	DataNotes   []string
 	StoreNotes  []string // stale results left out, runs without a result, how runs were told apart
-	Prints      []fingerprintRow
+	NPrints     int      // (dataset config, seed) pairs with a fingerprint row
 	PrintWarn   string
-	CILevel     string
 
-	Accuracy displayTable
-
-	XName   string // short name of the accuracy chart's x axis ("k")
-	XNote   string
-	AccVsX  []pageChart
-	FewNote string
-	FewShot []pageChart
-
-	Baseline   string
-	BaseNote   string
-	Paired     displayTable
-	NPaired    int
-	FewPaired  bool // some comparison has fewer than 3 seeds
-	Failed     []failedRow
-	Tables     []string
+	Cells      []cell // headings and file lists filled in
 	EchartsJS  template.JS
 	ChartsInit template.JS
 }
 
-type pageChart struct {
-	ID, Title, Caption, PNG, SVG string
-}
-
-type fingerprintRow struct {
-	Dataset, Seed, Prints string
-	Mismatch              bool
-}
-
-type failedRow struct {
-	RunID, Status, Params, Reason string
-}
-
-func (a *analysis) page(ps []paired, cs chartSet, tables []string) ([]byte, error) {
+// page lays out the header and the cells; tableFiles are the files writeTables wrote.
+func (a *analysis) page(cells []cell, tableFiles []string) ([]byte, error) {
 	s := a.Store
 	d := pageData{
 		Title:       a.Opts.Title,
 		SpecName:    s.SpecName,
 		Description: s.Description,
 		StoreDir:    s.Dir,
-		SpecSource:  string(s.SpecSource),
-		SpecErr:     s.SpecErr,
 		NRuns:       len(s.Runs),
 		NOK:         len(s.OK),
 		NFailed:     len(s.Failed),
@@ -97,18 +67,7 @@ func (a *analysis) page(ps []paired, cs chartSet, tables []string) ([]byte, erro
 		GoVersions:  a.GoVersions,
 		DataNotes:   a.DatasetNotes,
 		StoreNotes:  s.Notes,
-		CILevel:     fmt.Sprintf("%g%%", 100*a.Opts.CILevel),
-		Accuracy:    a.accuracyTable(),
-		XNote:       a.XNote,
-		XName:       "K",
-		Baseline:    a.Baseline,
-		BaseNote:    a.BaseNote,
-		NPaired:     len(ps),
-		Tables:      tables,
 		EchartsJS:   template.JS(echartsJS),
-	}
-	if a.XKey != "" && a.XKey != "model.k" {
-		d.XName = a.Short[a.XKey]
 	}
 	if d.Title == "" {
 		d.Title = "PAL report: " + s.SpecName
@@ -118,73 +77,44 @@ func (a *analysis) page(ps []paired, cs chartSet, tables []string) ([]byte, erro
 		seeds[i] = fmt.Sprint(sd)
 	}
 	d.Seeds = strings.Join(seeds, ", ")
-
-	for _, g := range a.Datasets {
-		seedList := make([]uint64, 0, len(g.Fingerprints))
-		for sd := range g.Fingerprints {
-			seedList = append(seedList, sd)
-		}
-		sort.Slice(seedList, func(i, j int) bool { return seedList[i] < seedList[j] })
-		for _, sd := range seedList {
-			fps := g.Fingerprints[sd]
-			d.Prints = append(d.Prints, fingerprintRow{Dataset: g.Label, Seed: fmt.Sprint(sd), Prints: strings.Join(fps, " "), Mismatch: len(fps) > 1})
-			if len(fps) > 1 {
-				d.PrintWarn = "Some seeds report more than one dataset fingerprint: the models of that replicate did not see the same data, so the paired comparison is not paired on data."
-			}
-		}
-	}
-
-	if len(ps) > 0 {
-		d.Paired = a.pairedTable(ps)
-		for _, p := range ps {
-			if len(p.Seeds) < 3 {
-				d.FewPaired = true
-			}
-		}
-	} else if d.BaseNote == "" && a.Baseline != "" {
-		d.BaseNote = "Only the baseline was run: there is nothing to compare it with."
+	prints := a.fingerprintTable()
+	d.NPrints = len(prints.Rows)
+	if slices.Contains(prints.Bad, true) {
+		d.PrintWarn = "Some seeds report more than one dataset fingerprint: the models of that replicate did not see the same data, so the paired comparison is not paired on data."
 	}
 
 	var init strings.Builder
-	add := func(dst *[]pageChart, c chartSpec) error {
-		js, err := echartsOption(c)
-		if err != nil {
-			return err
+	for _, c := range cells {
+		if c.Heading == "" {
+			c.Heading = htmlf("%s", c.Title)
 		}
-		fmt.Fprintf(&init, "  mk(%q, %s);\n", c.ID, js)
-		*dst = append(*dst, pageChart{ID: c.ID, Title: c.Title, Caption: c.Caption, PNG: "figures/" + c.File + ".png", SVG: "figures/" + c.File + ".svg"})
-		return nil
-	}
-	for _, c := range cs.AccVsX {
-		if err := add(&d.AccVsX, c); err != nil {
-			return nil, err
+		c.Narrative, c.Notes = withFiles(c.Narrative, tableFiles), withFiles(c.Notes, tableFiles)
+		for _, cs := range c.Charts {
+			js, err := echartsOption(cs)
+			if err != nil {
+				return nil, err
+			}
+			fmt.Fprintf(&init, "  mk(%q, %s);\n", cs.ID, js)
 		}
-	}
-	if a.XKey != "" && len(cs.AccVsX) < len(a.Datasets) {
-		d.XNote = strings.TrimSpace(d.XNote + fmt.Sprintf(" Dataset configs without a run that has %q have no chart.", a.XKey))
-	}
-	for _, c := range cs.FewShot {
-		if err := add(&d.FewShot, c); err != nil {
-			return nil, err
-		}
-	}
-	if len(cs.FewShot) == 0 {
-		d.FewNote = "No run recorded a few-shot curve (metrics few_shot is empty), so there is no few-shot chart."
+		d.Cells = append(d.Cells, c)
 	}
 	d.ChartsInit = template.JS(init.String())
-
-	for _, r := range append(append([]*run(nil), s.Failed...), s.Unknown...) {
-		reason := r.R.Error
-		if reason == "" {
-			reason = "(no reason recorded)"
-		}
-		d.Failed = append(d.Failed, failedRow{RunID: r.R.RunID, Status: r.R.Status, Params: paramsText(r.R.Params), Reason: reason})
-	}
-	sort.Slice(d.Failed, func(i, j int) bool { return d.Failed[i].RunID < d.Failed[j].RunID })
 
 	var b bytes.Buffer
 	if err := pageTmpl.Execute(&b, d); err != nil {
 		return nil, fmt.Errorf("report.html: %w", err)
 	}
 	return b.Bytes(), nil
+}
+
+// withFiles writes the paragraphs that list the table files.
+func withFiles(ps []para, tableFiles []string) []para {
+	out := make([]para, len(ps))
+	for i, p := range ps {
+		if p.Files != nil {
+			p.HTML, p.Files = p.Files(tableFiles), nil
+		}
+		out[i] = p
+	}
+	return out
 }

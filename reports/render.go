@@ -49,9 +49,15 @@ func (o Options) withDefaults() (Options, error) {
 //	tables/paired.csv|md|tex          paired comparison with the baseline
 //	tables/few_shot.csv               the few-shot curves
 //
-// Files of an earlier report in outDir are overwritten; the output depends only on the store's
-// files and opts, byte for byte.
+// The page is the cells of the report's sections (sections.go), in order; the figures and
+// tables are theirs. Files of an earlier report in outDir are overwritten; the output depends
+// only on the store's files and opts, byte for byte.
 func Render(storeDir, outDir string, opts Options) error {
+	return render(storeDir, outDir, opts, sections)
+}
+
+// render is Render with the given sections (a test adds one of its own).
+func render(storeDir, outDir string, opts Options, secs []section) error {
 	o, err := opts.withDefaults()
 	if err != nil {
 		return err
@@ -66,8 +72,16 @@ func Render(storeDir, outDir string, opts Options) error {
 		}
 	}
 	a := analyse(s, o)
-	ps := a.pairs()
-	cs := a.charts()
+	cells, err := buildCells(a, secs)
+	if err != nil {
+		return err
+	}
+	var charts []chartSpec
+	var tables []table
+	for _, c := range cells {
+		charts = append(charts, c.Charts...)
+		tables = append(tables, c.Tables...)
+	}
 
 	figDir, tabDir := filepath.Join(outDir, "figures"), filepath.Join(outDir, "tables")
 	for _, d := range []string{outDir, figDir, tabDir} {
@@ -75,14 +89,14 @@ func Render(storeDir, outDir string, opts Options) error {
 			return fmt.Errorf("report folder: %w", err)
 		}
 	}
-	if _, err := writeFigures(figDir, append(append([]chartSpec(nil), cs.AccVsX...), cs.FewShot...)); err != nil {
+	if _, err := writeFigures(figDir, charts); err != nil {
 		return err
 	}
-	tables, err := writeTables(tabDir, a, ps)
+	tableFiles, err := writeTables(tabDir, a, tables)
 	if err != nil {
 		return err
 	}
-	page, err := a.page(ps, cs, tables)
+	page, err := a.page(cells, tableFiles)
 	if err != nil {
 		return err
 	}

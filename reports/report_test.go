@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"flag"
 	"fmt"
+	"image"
 	"image/png"
 	"os"
 	"os/exec"
@@ -187,34 +188,6 @@ func TestRenderFigures(t *testing.T) {
 	}
 }
 
-// Golden files: the SVG of a figure and the Markdown accuracy table. Regenerate with
-// `go test ./reports -update` and review the diff.
-func TestGolden(t *testing.T) {
-	_, out := renderFake(t, true, Options{})
-	for _, c := range []struct{ got, golden string }{
-		{filepath.Join(out, "figures", "acc_vs_k__k_true=3.svg"), "acc_vs_k__k_true=3.svg"},
-		{filepath.Join(out, "figures", "few_shot__k_true=3.svg"), "few_shot__k_true=3.svg"},
-		{filepath.Join(out, "tables", "accuracy.md"), "accuracy.md"},
-		{filepath.Join(out, "tables", "paired.md"), "paired.md"},
-	} {
-		got, err := os.ReadFile(c.got)
-		must(t, err)
-		path := filepath.Join("testdata", c.golden)
-		if *update {
-			must(t, os.MkdirAll("testdata", 0o755))
-			must(t, os.WriteFile(path, got, 0o644))
-			continue
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (run `go test ./reports -update` to create it)", err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s differs from %s; if the change is intended, run `go test ./reports -update` and review the diff", c.got, path)
-		}
-	}
-}
-
 // The same store gives the same bytes, file by file.
 func TestRenderDeterministic(t *testing.T) {
 	store, out := renderFake(t, true, Options{})
@@ -343,13 +316,7 @@ func TestStaleResultsAreNotPooled(t *testing.T) {
 // written and with its scripts cut out, and check that the charts draw: the inlined echarts
 // must add many coloured pixels that the static page (tables, links, borders) does not have.
 func TestScreenshotWithChromium(t *testing.T) {
-	chromium := "/usr/bin/chromium"
-	if _, err := os.Stat(chromium); err != nil {
-		t.Skip("no /usr/bin/chromium: install Debian's chromium package to run this test")
-	}
-	if testing.Short() {
-		t.Skip("-short")
-	}
+	chromium := chromiumOrSkip(t)
 	_, out := renderFake(t, true, Options{})
 	page := readFile(t, filepath.Join(out, "report.html"))
 	static := regexp.MustCompile(`(?s)<script.*?</script>`).ReplaceAllString(page, "")
@@ -362,12 +329,32 @@ func TestScreenshotWithChromium(t *testing.T) {
 	}
 }
 
+// chromiumOrSkip returns the headless Chromium to render pages with, or skips the test.
+func chromiumOrSkip(t *testing.T) string {
+	t.Helper()
+	const chromium = "/usr/bin/chromium"
+	if _, err := os.Stat(chromium); err != nil {
+		t.Skip("no /usr/bin/chromium: install Debian's chromium package to run this test")
+	}
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	return chromium
+}
+
 func colouredPixels(t *testing.T, chromium, page string) int {
+	t.Helper()
+	img := screenshot(t, chromium, page, 1280, 2400)
+	return colouredIn(img, img.Bounds())
+}
+
+// screenshot renders page in headless Chromium, offline, in a window of w x h pixels.
+func screenshot(t *testing.T, chromium, page string, w, h int) image.Image {
 	t.Helper()
 	shot := filepath.Join(t.TempDir(), "screenshot.png")
 	args := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
 		"--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync",
-		"--user-data-dir=" + t.TempDir(), "--window-size=1280,2400", "--virtual-time-budget=5000",
+		"--user-data-dir=" + t.TempDir(), fmt.Sprintf("--window-size=%d,%d", w, h), "--virtual-time-budget=5000",
 		"--screenshot=" + shot}
 	cmd := exec.Command(chromium, append(args, "file://"+page)...)
 	done := make(chan error, 1)
@@ -387,14 +374,18 @@ func colouredPixels(t *testing.T, chromium, page string) int {
 	defer f.Close()
 	img, err := png.Decode(f)
 	must(t, err)
-	// Count coloured (non-grey) pixels, sampling every other one: the chart series are drawn in
-	// the palette's colours.
+	return img
+}
+
+// colouredIn counts the coloured (non-grey) pixels of r, sampling every other one: the chart
+// series are drawn in the palette's colours.
+func colouredIn(img image.Image, r image.Rectangle) int {
 	coloured := 0
-	b := img.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y += 2 {
-		for x := b.Min.X; x < b.Max.X; x += 2 {
-			r, g, bl, _ := img.At(x, y).RGBA()
-			if max3(r, g, bl)-min3(r, g, bl) > 0x3000 {
+	r = r.Intersect(img.Bounds())
+	for y := r.Min.Y; y < r.Max.Y; y += 2 {
+		for x := r.Min.X; x < r.Max.X; x += 2 {
+			red, g, bl, _ := img.At(x, y).RGBA()
+			if max3(red, g, bl)-min3(red, g, bl) > 0x3000 {
 				coloured++
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 
 	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
@@ -101,4 +102,54 @@ func PairedTTest(a, b []float64, level float64) (PairedTest, error) {
 		pt.T, pt.P = math.Inf(int(math.Copysign(1, pt.Diff.Mean))), 0
 	}
 	return pt, nil
+}
+
+// boxStats is what a box plot draws of a sample.
+type boxStats struct {
+	N              int
+	Q1, Median, Q3 float64
+	Lo, Hi         float64 // whisker ends: the furthest values within 1.5 IQR of the box
+}
+
+// boxOf summarises xs for a box plot. Quartiles interpolate linearly between order statistics
+// (Hyndman and Fan's definition 7, the default of R and NumPy, so the numbers can be checked
+// there); whiskers follow Tukey, reaching the most extreme values within 1.5 interquartile
+// ranges of the box. Values beyond them are not marked apart: the strip shows every value.
+func boxOf(xs []float64) boxStats {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	b := boxStats{N: len(s), Q1: quantile7(s, 0.25), Median: quantile7(s, 0.5), Q3: quantile7(s, 0.75)}
+	if b.N == 0 {
+		b.Lo, b.Hi = math.NaN(), math.NaN()
+		return b
+	}
+	reach := 1.5 * (b.Q3 - b.Q1)
+	b.Lo, b.Hi = b.Q1, b.Q3
+	for _, x := range s {
+		if x >= b.Q1-reach {
+			b.Lo = math.Min(b.Lo, x)
+			break
+		}
+	}
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] <= b.Q3+reach {
+			b.Hi = math.Max(b.Hi, s[i])
+			break
+		}
+	}
+	return b
+}
+
+// quantile7 is the p-quantile of the sorted sample s by linear interpolation between the order
+// statistics at (n-1)·p; NaN for an empty sample.
+func quantile7(s []float64, p float64) float64 {
+	if len(s) == 0 {
+		return math.NaN()
+	}
+	h := float64(len(s)-1) * p
+	i := int(math.Floor(h))
+	if i+1 >= len(s) {
+		return s[len(s)-1]
+	}
+	return s[i] + (h-float64(i))*(s[i+1]-s[i])
 }

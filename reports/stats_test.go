@@ -112,3 +112,24 @@ func ExamplePairedTTest() {
 		100*pt.Diff.Mean, 100*pt.Diff.Lo, 100*pt.Diff.Hi, pt.P)
 	// Output: difference 9.00 pp, 95% CI [4.70, 13.30], p = 0.012
 }
+
+// Quartiles as R's quantile(type = 7) and NumPy's percentile give them, worked out by hand:
+// for 1..4 the 25% point sits at position 0.75 between 1 and 2, and so on.
+func TestBoxOf(t *testing.T) {
+	b := boxOf([]float64{4, 1, 3, 2})
+	if b.N != 4 || b.Q1 != 1.75 || b.Median != 2.5 || b.Q3 != 3.25 || b.Lo != 1 || b.Hi != 4 {
+		t.Errorf("boxOf(1..4) = %+v, want quartiles 1.75, 2.5, 3.25 and whiskers 1 to 4", b)
+	}
+	// IQR = 70 - 66 = 4, so the whiskers reach values within [60, 76]: 40 is beyond them.
+	b = boxOf([]float64{72, 40, 67, 66, 70})
+	if b.Q1 != 66 || b.Median != 67 || b.Q3 != 70 || b.Lo != 66 || b.Hi != 72 {
+		t.Errorf("boxOf with an outlier = %+v, want quartiles 66, 67, 70 and whiskers 66 to 72", b)
+	}
+	b = boxOf([]float64{5})
+	if b.Q1 != 5 || b.Median != 5 || b.Q3 != 5 || b.Lo != 5 || b.Hi != 5 {
+		t.Errorf("boxOf(5) = %+v, want everything at 5", b)
+	}
+	if b := boxOf(nil); b.N != 0 || !math.IsNaN(b.Median) || !math.IsNaN(b.Lo) {
+		t.Errorf("boxOf(nil) = %+v, want NaN", b)
+	}
+}

@@ -24,6 +24,45 @@ type displayTable struct {
 	Header []string
 	Right  []bool // right-align (numbers)
 	Rows   [][]string
+	// On the page only: Mono sets a column in a monospace font (ids, hashes), and a row whose
+	// Bad is true shows its monospace cells in red (the value to worry about). Either may be nil.
+	Mono []bool
+	Bad  []bool
+}
+
+// HeadClass is the class of column c's header cell on the page.
+func (t displayTable) HeadClass(c int) string {
+	if t.Right[c] {
+		return "r"
+	}
+	return ""
+}
+
+// CellClass is the class of the cell in row r, column c on the page.
+func (t displayTable) CellClass(r, c int) string {
+	var cls []string
+	if t.Right[c] {
+		cls = append(cls, "r")
+	}
+	if c < len(t.Mono) && t.Mono[c] {
+		cls = append(cls, "mono")
+		if r < len(t.Bad) && t.Bad[r] {
+			cls = append(cls, "bad")
+		}
+	}
+	return strings.Join(cls, " ")
+}
+
+// A table is what a section shows and writes of one table. The writer (writeTables) puts a
+// named table's Tidy form in tables/NAME.csv and its Display form in NAME.md and NAME.tex; the
+// page shows the Display form in the section's cell.
+type table struct {
+	Name    string        // file name stem under tables/; "" for a table shown on the page only
+	Caption string        // what the numbers are, written above the .tex table
+	Display *displayTable // for a reader: the page, Markdown and LaTeX; nil for data only
+	Tidy    *tidyTable    // for a program: CSV; nil for a table shown only
+	Fold    string        // when set, the page folds the table away under this summary line
+	Empty   string        // shown instead of a Display table without rows
 }
 
 // tidyTable is the machine-readable form: plain numbers, one column per quantity, NaN as an
@@ -47,162 +86,38 @@ func (a *analysis) configHeader() ([]string, []bool) {
 	return h, right
 }
 
-func (a *analysis) configCells(rw *row) []string {
+// configCells are a row's config columns as a reader sees them: "—" for an axis the row lacks.
+func (a *analysis) configCells(rw *row) []string { return configValues(rw, missing) }
+
+// configTidy is the header and the values of a row's config columns for a CSV: full key names,
+// an empty cell for an axis the row lacks.
+func (a *analysis) configTidy(rw *row) ([]string, []string) {
+	h := append(append([]string(nil), a.Store.DatasetKeys...), "model")
+	h = append(h, a.Store.ModelKeys...)
+	return h, configValues(rw, "")
+}
+
+// configValues are a row's dataset values, model name and other axis values, with absent
+// standing for an axis the row lacks.
+func configValues(rw *row, absent string) []string {
 	var c []string
+	value := func(p param) string {
+		if !p.Present {
+			return absent
+		}
+		return formatValue(p.Value)
+	}
 	for _, p := range rw.Group.Params {
-		c = append(c, valueOr(p))
+		c = append(c, value(p))
 	}
 	c = append(c, rw.Model)
 	for _, p := range rw.Params {
-		c = append(c, valueOr(p))
+		c = append(c, value(p))
 	}
 	return c
 }
 
-func (a *analysis) configTidy(rw *row) ([]string, []string) {
-	h := append(append([]string(nil), a.Store.DatasetKeys...), "model")
-	h = append(h, a.Store.ModelKeys...)
-	var c []string
-	for _, p := range rw.Group.Params {
-		c = append(c, tidyValue(p))
-	}
-	c = append(c, rw.Model)
-	for _, p := range rw.Params {
-		c = append(c, tidyValue(p))
-	}
-	return h, c
-}
-
-func valueOr(p param) string {
-	if !p.Present {
-		return missing
-	}
-	return formatValue(p.Value)
-}
-
-func tidyValue(p param) string {
-	if !p.Present {
-		return ""
-	}
-	return formatValue(p.Value)
-}
-
 func (a *analysis) ciHeader() string { return fmt.Sprintf("%g%% CI", 100*a.Opts.CILevel) }
-
-// accuracyTable: one row per dataset config and model config, accuracies in percent.
-func (a *analysis) accuracyTable() displayTable {
-	h, right := a.configHeader()
-	add := func(name string, r bool) { h, right = append(h, name), append(right, r) }
-	add("seen test acc (%)", true)
-	add(a.ciHeader(), true)
-	if a.HasUnseen {
-		add("unseen test acc (%)", true)
-		add(a.ciHeader(), true)
-	}
-	if a.HasBayes {
-		add("Bayes test acc (%)", true)
-	}
-	add("trainable params", true)
-	add("seeds", true)
-	t := displayTable{Header: h, Right: right}
-	for _, g := range a.Datasets {
-		for _, rw := range g.Rows {
-			c := a.configCells(rw)
-			c = append(c, meanStd(rw.Seen), interval(rw.Seen))
-			if a.HasUnseen {
-				c = append(c, meanStd(rw.Unseen), interval(rw.Unseen))
-			}
-			if a.HasBayes {
-				c = append(c, meanStd(rw.Bayes))
-			}
-			c = append(c, count(rw.Trainable), strconv.Itoa(len(rw.Seeds)))
-			t.Rows = append(t.Rows, c)
-		}
-	}
-	return t
-}
-
-func (a *analysis) accuracyTidy() tidyTable {
-	var t tidyTable
-	for _, g := range a.Datasets {
-		for _, rw := range g.Rows {
-			h, c := a.configTidy(rw)
-			h = append(h, "n_seeds")
-			c = append(c, strconv.Itoa(len(rw.Seeds)))
-			for _, m := range []struct {
-				name string
-				s    Summary
-			}{{"seen_test_acc", rw.Seen}, {"unseen_test_acc", rw.Unseen}, {"bayes_test_acc", rw.Bayes}} {
-				h = append(h, m.name+"_n", m.name+"_mean", m.name+"_std", m.name+"_ci_lo", m.name+"_ci_hi")
-				c = append(c, strconv.Itoa(m.s.N), fnum(m.s.Mean), fnum(m.s.Std), fnum(m.s.Lo), fnum(m.s.Hi))
-			}
-			h = append(h, "trainable_params")
-			c = append(c, fnum(rw.Trainable.Mean))
-			t.Header = h
-			t.Rows = append(t.Rows, c)
-		}
-	}
-	return t
-}
-
-// pairedTable: each model config against the baseline, differences in percentage points.
-func (a *analysis) pairedTable(ps []paired) displayTable {
-	h, right := a.configHeader()
-	h = append(h, "baseline", "paired seeds", "Δ seen test acc (pp)", a.ciHeader()+" (pp)", "p", "note")
-	right = append(right, false, true, true, true, true, false)
-	t := displayTable{Header: h, Right: right}
-	for _, p := range ps {
-		c := a.configCells(p.Row)
-		c = append(c, p.Base.Label, strconv.Itoa(len(p.Seeds)))
-		if p.OK {
-			c = append(c, meanStd(p.Test.Diff), interval(p.Test.Diff), pValue(p.Test.P))
-		} else {
-			c = append(c, missing, missing, missing)
-		}
-		note := p.Note
-		if note == "" {
-			note = missing
-		}
-		t.Rows = append(t.Rows, append(c, note))
-	}
-	return t
-}
-
-func (a *analysis) pairedTidy(ps []paired) tidyTable {
-	var t tidyTable
-	for _, p := range ps {
-		h, c := a.configTidy(p.Row)
-		h = append(h, "baseline", "n_pairs", "diff_mean", "diff_std", "diff_ci_lo", "diff_ci_hi", "t", "p")
-		d := p.Test.Diff
-		c = append(c, p.Base.Label, strconv.Itoa(len(p.Seeds)))
-		if p.OK {
-			c = append(c, fnum(d.Mean), fnum(d.Std), fnum(d.Lo), fnum(d.Hi), fnum(p.Test.T), fnum(p.Test.P))
-		} else {
-			c = append(c, "", "", "", "", "", "")
-		}
-		t.Header = h
-		t.Rows = append(t.Rows, c)
-	}
-	return t
-}
-
-// fewShotTidy: one row per dataset config, model config and pairs-per-user value.
-func (a *analysis) fewShotTidy() tidyTable {
-	var t tidyTable
-	for _, g := range a.Datasets {
-		for _, rw := range g.Rows {
-			for _, fp := range rw.FewShot {
-				h, c := a.configTidy(rw)
-				h = append(h, "pairs_per_user", "n", "unseen_acc_mean", "unseen_acc_std", "unseen_acc_ci_lo", "unseen_acc_ci_hi")
-				s := fp.Acc
-				c = append(c, strconv.Itoa(fp.PairsPerUser), strconv.Itoa(s.N), fnum(s.Mean), fnum(s.Std), fnum(s.Lo), fnum(s.Hi))
-				t.Header = h
-				t.Rows = append(t.Rows, c)
-			}
-		}
-	}
-	return t
-}
 
 func meanStd(s Summary) string {
 	switch {
@@ -271,6 +186,19 @@ func (t tidyTable) csv() ([]byte, error) {
 	return b.Bytes(), w.Error()
 }
 
+// alignments spells each column's alignment, right or left, in a format's notation.
+func (t displayTable) alignments(right, left string) string {
+	var b strings.Builder
+	for _, r := range t.Right {
+		if r {
+			b.WriteString(right)
+		} else {
+			b.WriteString(left)
+		}
+	}
+	return b.String()
+}
+
 // markdown renders a GitHub-flavoured pipe table.
 func (t displayTable) markdown() []byte {
 	var b bytes.Buffer
@@ -279,15 +207,7 @@ func (t displayTable) markdown() []byte {
 	for _, h := range t.Header {
 		b.WriteString(" " + esc(h) + " |")
 	}
-	b.WriteString("\n|")
-	for _, r := range t.Right {
-		if r {
-			b.WriteString("---:|")
-		} else {
-			b.WriteString(":---|")
-		}
-	}
-	b.WriteString("\n")
+	b.WriteString("\n|" + t.alignments("---:|", ":---|") + "\n")
 	for _, row := range t.Rows {
 		b.WriteString("|")
 		for _, c := range row {
@@ -308,15 +228,7 @@ var latexEscaper = strings.NewReplacer(
 func (t displayTable) latex(caption string) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "%% %s\n%% Written by pal report; needs \\usepackage{booktabs}.\n", latexEscaper.Replace(caption))
-	b.WriteString(`\begin{tabular}{`)
-	for _, r := range t.Right {
-		if r {
-			b.WriteString("r")
-		} else {
-			b.WriteString("l")
-		}
-	}
-	b.WriteString("}\n\\toprule\n")
+	b.WriteString(`\begin{tabular}{` + t.alignments("r", "l") + "}\n\\toprule\n")
 	line := func(cells []string) {
 		for i, c := range cells {
 			if i > 0 {
@@ -339,46 +251,45 @@ func (t displayTable) latex(caption string) []byte {
 	return b.Bytes()
 }
 
-// writeTables writes NAME.csv, NAME.md and NAME.tex for the accuracy and paired tables, and
-// few_shot.csv when there is a few-shot curve; it returns the file names written.
-func writeTables(dir string, a *analysis, ps []paired) ([]string, error) {
-	type out struct {
-		name    string
-		caption string
-		disp    *displayTable
-		tidy    tidyTable
-	}
-	acc := a.accuracyTable()
-	outs := []out{{"accuracy", "Seen- and unseen-user test accuracy over seeds: mean " + pm + " sample std, and a Student-t interval for the mean.", &acc, a.accuracyTidy()}}
-	if len(ps) > 0 {
-		pt := a.pairedTable(ps)
-		outs = append(outs, out{"paired", "Paired differences in seen-user test accuracy against the baseline (percentage points), paired by seed; p from a two-sided paired t-test.", &pt, a.pairedTidy(ps)})
-	}
-	if a.HasFewShot {
-		outs = append(outs, out{"few_shot", "", nil, a.fewShotTidy()})
-	}
-	var files []string
-	for _, o := range outs {
-		c, err := o.tidy.csv()
-		if err != nil {
-			return files, fmt.Errorf("table %s: %w", o.name, err)
+// writeTables writes the named tables into dir, in the order of tables (for each, NAME.csv,
+// NAME.md and NAME.tex, as far as it has the forms), and returns the file names written: first
+// the files of the tables a reader reads (those with a Display form), then the data-only CSVs.
+// Caveats about the data travel with the numbers: each dataset note is added under the
+// Markdown table and to the LaTeX caption.
+func writeTables(dir string, a *analysis, tables []table) ([]string, error) {
+	var shown, dataOnly []string
+	for _, t := range tables {
+		if t.Name == "" {
+			continue
 		}
-		contents := map[string][]byte{o.name + ".csv": c}
-		if o.disp != nil {
-			md, caption := o.disp.markdown(), o.caption
-			for _, n := range a.DatasetNotes { // caveats about the data travel with the numbers
+		contents := map[string][]byte{}
+		if t.Tidy != nil {
+			c, err := t.Tidy.csv()
+			if err != nil {
+				return nil, fmt.Errorf("table %s: %w", t.Name, err)
+			}
+			contents[t.Name+".csv"] = c
+		}
+		if t.Display != nil {
+			md, caption := t.Display.markdown(), t.Caption
+			for _, n := range a.DatasetNotes {
 				md = append(md, "\nNote: "+n+"\n"...)
 				caption += " Note: " + n + "."
 			}
-			contents[o.name+".md"] = md
-			contents[o.name+".tex"] = o.disp.latex(caption)
+			contents[t.Name+".md"] = md
+			contents[t.Name+".tex"] = t.Display.latex(caption)
 		}
-		for _, name := range sortedKeys(contents) {
+		names := sortedKeys(contents)
+		for _, name := range names {
 			if err := atomicfile.Write(filepath.Join(dir, name), contents[name]); err != nil {
-				return files, err
+				return nil, err
 			}
-			files = append(files, name)
+		}
+		if t.Display != nil {
+			shown = append(shown, names...)
+		} else {
+			dataOnly = append(dataOnly, names...)
 		}
 	}
-	return files, nil
+	return append(shown, dataOnly...), nil
 }
