@@ -33,7 +33,9 @@
 //
 // # Store
 //
-// Execute writes OUT/spec.toml, OUT/<run id>/result.json for every finished run (atomically)
-// and OUT/runs.csv. A rerun skips runs whose result is "ok" and retries failed ones; runs
-// interrupted by cancellation leave nothing and are redone.
+// Execute writes through package runstore, the one owner of the store's files: the spec and
+// its manifest (the run ids of the spec), each run's result.json (atomically, after any files
+// the run keeps) and runs.csv. A rerun skips runs whose result is "ok" and retries failed ones;
+// runs interrupted by cancellation leave nothing and are redone. Options.Plan lets the runner
+// order the runs (those sharing a data set together) without changing any result.
 package sweeps
