@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/pal-harness/pal/internal/regular"
 )
 
 // The file names of the bring-your-own interchange format.
@@ -111,14 +113,14 @@ func LoadFiles(dir string) (_ *Data, err error) {
 	if ok, err := fileExists(path(UsersFile)); err != nil {
 		return nil, err
 	} else if ok {
-		if usersRaw, err = os.ReadFile(path(UsersFile)); err != nil {
+		if usersRaw, err = regular.ReadFile(path(UsersFile)); err != nil {
 			return nil, err
 		}
 		if users, err = parseUsers(path(UsersFile), usersRaw); err != nil {
 			return nil, err
 		}
 	}
-	pairsRaw, err := os.ReadFile(path(PairsFile))
+	pairsRaw, err := regular.ReadFile(path(PairsFile))
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/nlpodyssey/safetensors"
 
 	"github.com/pal-harness/pal/datasets"
+	"github.com/pal-harness/pal/internal/regular"
 )
 
 // The model file is a safetensors file (huggingface.co/docs/safetensors): an 8-byte
@@ -205,13 +206,23 @@ func writeAtomic(path string, data []byte) error {
 	return nil
 }
 
-// readModelFile parses a model file into its metadata and tensors, checking the format.
-func readModelFile(path string) (ModelInfo, map[string]tensor, error) {
-	var info ModelInfo
-	raw, err := os.ReadFile(path)
+// readModelFile parses a model file into its metadata and tensors, checking the format. It
+// reads regular files only (internal/regular) and checks the sizes the header declares against
+// the file's size (checkModelSizes) before the safetensors decoder sees the bytes.
+func readModelFile(path string) (info ModelInfo, _ map[string]tensor, err error) {
+	raw, err := regular.ReadFile(path)
 	if err != nil {
 		return info, nil, err
 	}
+	if err := checkModelSizes(path, raw); err != nil {
+		return info, nil, err
+	}
+	defer func() {
+		// The decoder trusts its input in places; a file must never crash pal.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%s is not a readable safetensors file (%v): pal writes model files with `pal run --save-models`", path, r)
+		}
+	}()
 	st, err := safetensors.Deserialize(raw)
 	if err != nil {
 		return info, nil, fmt.Errorf("%s is not a safetensors file (%v): pal writes model files with `pal run --save-models`", path, err)
@@ -267,6 +278,109 @@ func readModelFile(path string) (ModelInfo, map[string]tensor, error) {
 		ts[nt.Name] = tensor{append([]uint64(nil), tv.Shape()...), vals}
 	}
 	return info, ts, nil
+}
+
+// checkModelSizes checks what a safetensors header declares against the file's size: the
+// 8-byte header length, then every tensor's byte range against the bytes after the header.
+// Errors name the file, the declared and the actual size.
+func checkModelSizes(path string, raw []byte) error {
+	const fix = "the file is truncated or not a model file: pal writes model files with `pal run --save-models`"
+	if len(raw) < 8 {
+		return fmt.Errorf("%s has only %d bytes: a safetensors file starts with an 8-byte header length; %s", path, len(raw), fix)
+	}
+	if len(raw) > 8 && raw[8] != '{' {
+		return fmt.Errorf("%s is not a safetensors file (no JSON header after the 8-byte header length): pal writes model files with `pal run --save-models`", path)
+	}
+	n := binary.LittleEndian.Uint64(raw)
+	if n > uint64(len(raw)-8) {
+		return fmt.Errorf("%s is truncated: its header declares %d bytes of header but the file holds %d after the 8-byte length: %s", path, n, len(raw)-8, fix)
+	}
+	var header map[string]json.RawMessage
+	if err := json.Unmarshal(raw[8:8+n], &header); err != nil {
+		return fmt.Errorf("%s is not a safetensors file (its header is not a JSON object: %v): pal writes model files with `pal run --save-models`", path, err)
+	}
+	have := uint64(len(raw)) - 8 - n
+	var need uint64
+	for name, msg := range header {
+		if name == "__metadata__" {
+			continue
+		}
+		var t struct {
+			Offsets []uint64 `json:"data_offsets"`
+		}
+		if err := json.Unmarshal(msg, &t); err != nil || len(t.Offsets) != 2 || t.Offsets[1] < t.Offsets[0] {
+			return fmt.Errorf("%s: tensor %q has no valid data_offsets [start, end] in the header: %s", path, name, fix)
+		}
+		need = max(need, t.Offsets[1])
+	}
+	if need > have {
+		return fmt.Errorf("%s is truncated: its header declares %d bytes of tensor data but the file holds %d after the header: %s", path, need, have, fix)
+	}
+	return nil
+}
+
+// minParams is a lower bound on the parameters a model of this kind, config and shape holds
+// (f, PAL-B's g_k, P and the users' weights), computed without building it, saturating at
+// math.MaxInt. LoadModel compares it with the values the file holds before allocating
+// anything from the config, so a file cannot make pal allocate more than its own size.
+func minParams(kind string, mlp MLPConfig, k, itemDim, promptDim, users int, idealPoint string) int {
+	add := func(a, b int) int {
+		if a > math.MaxInt-b {
+			return math.MaxInt
+		}
+		return a + b
+	}
+	mul := func(a, b int) int {
+		if a != 0 && b > math.MaxInt/a {
+			return math.MaxInt
+		}
+		return a * b
+	}
+	mlpParams := func(in int) int {
+		n, d := 0, in
+		for i := 0; i <= mlp.Layers && n < math.MaxInt; i++ {
+			n = add(n, add(mul(d, mlp.Width), mlp.Width))
+			d = mlp.Width
+		}
+		return n
+	}
+	n := add(mlpParams(itemDim), mul(users, k))
+	switch kind {
+	case "pal-a":
+		pDim := itemDim
+		if idealPoint == "Pw" {
+			pDim = mlp.Width
+		}
+		n = add(n, mul(k, pDim))
+	case "pal-b":
+		n = add(n, mul(k, mlpParams(promptDim)))
+	}
+	return n
+}
+
+// checkShape refuses config and metadata values no model has (NewMLP and the user table would
+// panic on negative sizes) and a model larger than the values the file holds.
+func checkShape(path string, info ModelInfo, mlp MLPConfig, k int, idealPoint string, ts map[string]tensor) error {
+	switch {
+	case mlp.Width < 1:
+		return fmt.Errorf("%s: config width = %d, want >= 1: the file is damaged", path, mlp.Width)
+	case mlp.Layers < 0:
+		return fmt.Errorf("%s: config layers = %d, want >= 0: the file is damaged", path, mlp.Layers)
+	case k < 1:
+		return fmt.Errorf("%s: config k = %d, want >= 1: the file is damaged", path, k)
+	case info.PromptDim < 0:
+		return fmt.Errorf("%s: prompt_dim %d, want >= 0: the file is damaged", path, info.PromptDim)
+	}
+	have := 0
+	for _, t := range ts {
+		have += len(t.data)
+	}
+	users := len(info.Users) + len(info.UnseenUsers)
+	if need := minParams(info.Kind, mlp, k, info.ItemDim, info.PromptDim, users, idealPoint); need > have {
+		return fmt.Errorf("%s: its config and metadata (item_dim %d, prompt_dim %d, k %d, width %d, layers %d, %d users) describe a model of at least %d parameters but the file holds %d values: the file is damaged or was edited",
+			path, info.ItemDim, info.PromptDim, k, mlp.Width, mlp.Layers, users, need, have)
+	}
+	return nil
 }
 
 // loadParams copies the file's tensors into ps, requiring exactly one tensor of the right size

@@ -52,6 +52,9 @@ func LoadModel(path string) (*Model, error) {
 		if err := setConfigFields(cfg, info.Config); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
+		if err := checkShape(path, info, cfg.MLPConfig, cfg.K, cfg.IdealPoint, ts); err != nil {
+			return nil, err
+		}
 		a, err := NewPALA(cfg, stub, rng)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
@@ -64,6 +67,9 @@ func LoadModel(path string) (*Model, error) {
 		}
 		if info.PromptDim < 1 {
 			return nil, fmt.Errorf("%s: a pal-b model with prompt_dim %d", path, info.PromptDim)
+		}
+		if err := checkShape(path, info, cfg.MLPConfig, cfg.K, "", ts); err != nil {
+			return nil, err
 		}
 		b, err := newPALB(cfg, stub, rng)
 		if err != nil {
