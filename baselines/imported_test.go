@@ -26,7 +26,7 @@ carol,1,2,1,unseen_test
 carol,2,4,1,unseen_test
 `
 
-func writeFixture(t *testing.T, files map[string]string) string {
+func writeFixture(t testing.TB, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
 	f, err := os.Create(filepath.Join(dir, datasets.ItemsFile))

@@ -488,15 +488,20 @@ func (p *pyLiteral) container(open, close byte) (any, error) {
 	} else {
 		list = []any{}
 	}
+	comma := false // a comma after the last element: (1,) is a tuple, (1) the number 1
 	for {
 		p.space()
 		if p.i < len(p.s) && p.s[p.i] == close {
 			p.i++
-			if dict != nil {
+			switch {
+			case dict != nil:
 				return dict, nil
+			case open == '(' && len(list) == 1 && !comma:
+				return list[0], nil
 			}
 			return list, nil
 		}
+		comma = false
 		v, err := p.value()
 		if err != nil {
 			return nil, err
@@ -524,6 +529,7 @@ func (p *pyLiteral) container(open, close byte) (any, error) {
 		p.space()
 		if p.i < len(p.s) && p.s[p.i] == ',' {
 			p.i++
+			comma = true
 			continue
 		}
 		if p.i < len(p.s) && p.s[p.i] == close {

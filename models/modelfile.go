@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -479,6 +480,72 @@ func setConfigFields(cfg any, fields map[string]any) error {
 		}
 	}
 	return nil
+}
+
+// checkConfigTags checks a config read from a model file against the bounds and allowed values
+// of its struct tags (min, max, gt, lt, enum), as a spec's values are checked when it is
+// parsed: a file's config is input too, and a value no spec could give (an unknown
+// ideal_point, a negative width) would otherwise reach code that trusts it.
+func checkConfigTags(cfg any) error {
+	var err error
+	var walk func(v reflect.Value)
+	walk = func(v reflect.Value) {
+		for i := 0; i < v.NumField() && err == nil; i++ {
+			sf := v.Type().Field(i)
+			if sf.Anonymous && sf.Type.Kind() == reflect.Struct {
+				walk(v.Field(i))
+				continue
+			}
+			key := sf.Tag.Get("toml")
+			if key == "" {
+				continue
+			}
+			fv := v.Field(i)
+			if e, ok := sf.Tag.Lookup("enum"); ok && fv.Kind() == reflect.String {
+				if !slices.Contains(strings.Split(e, "|"), fv.String()) {
+					err = fmt.Errorf("config %q = %q is not one of %s", key, fv.String(), strings.ReplaceAll(e, "|", ", "))
+				}
+				continue
+			}
+			var x float64
+			var lit string
+			switch fv.Kind() {
+			case reflect.Int:
+				x, lit = float64(fv.Int()), strconv.FormatInt(fv.Int(), 10)
+			case reflect.Float64:
+				x = fv.Float()
+				lit = strconv.FormatFloat(x, 'g', -1, 64)
+				if math.IsNaN(x) || math.IsInf(x, 0) {
+					err = fmt.Errorf("config %q = %v is not a finite number", key, x)
+					continue
+				}
+			default:
+				continue
+			}
+			for _, b := range []struct {
+				tag string
+				bad func(x, b float64) bool
+				msg string
+			}{
+				{"min", func(x, b float64) bool { return x < b }, "below the minimum"},
+				{"max", func(x, b float64) bool { return x > b }, "above the maximum"},
+				{"gt", func(x, b float64) bool { return !(x > b) }, "not above"},
+				{"lt", func(x, b float64) bool { return !(x < b) }, "not below"},
+			} {
+				txt, ok := sf.Tag.Lookup(b.tag)
+				if !ok {
+					continue
+				}
+				bound, perr := strconv.ParseFloat(txt, 64)
+				if perr == nil && b.bad(x, bound) {
+					err = fmt.Errorf("config %q = %s is %s %s", key, lit, b.msg, txt)
+					break
+				}
+			}
+		}
+	}
+	walk(reflect.ValueOf(cfg).Elem())
+	return err
 }
 
 func walkFields(v reflect.Value, fn func(key string, v reflect.Value)) {

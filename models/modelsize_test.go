@@ -14,15 +14,30 @@ import (
 
 // savedTinyModel writes an untrained PAL-A (or PAL-B) of a tiny data set to a file and returns
 // its path.
-func savedTinyModel(t *testing.T, kind string) string {
+func savedTinyModel(t testing.TB, kind string) string {
+	t.Helper()
+	return savedTinyModelWith(t, kind, nil)
+}
+
+// savedTinyModelWith is savedTinyModel with the default config edited by edit (a *PALAConfig
+// or a *PALBConfig) when edit is not nil.
+func savedTinyModelWith(t testing.TB, kind string, edit func(cfg any)) string {
 	t.Helper()
 	d := &datasets.Data{Name: "tiny", Dim: 3, PromptDim: 2, Users: []datasets.User{{ID: "u1", Seen: true}, {ID: "n1"}}}
 	var m Saveable
 	var err error
 	if kind == "pal-a" {
-		m, err = NewPALA(DefaultPALA(), d, NewRand(1, 1))
+		cfg := DefaultPALA()
+		if edit != nil {
+			edit(cfg)
+		}
+		m, err = NewPALA(cfg, d, NewRand(1, 1))
 	} else {
-		m, err = newPALB(DefaultPALB(), d, NewRand(1, 1))
+		cfg := DefaultPALB()
+		if edit != nil {
+			edit(cfg)
+		}
+		m, err = newPALB(cfg, d, NewRand(1, 1))
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +50,7 @@ func savedTinyModel(t *testing.T, kind string) string {
 }
 
 // rewriteModel rewrites a model file's metadata (and, through edit, its config) in place.
-func rewriteModel(t *testing.T, path string, meta map[string]string, config map[string]any) {
+func rewriteModel(t testing.TB, path string, meta map[string]string, config map[string]any) {
 	t.Helper()
 	raw, err := os.ReadFile(path)
 	if err != nil {

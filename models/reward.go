@@ -52,6 +52,9 @@ func LoadModel(path string) (*Model, error) {
 		if err := setConfigFields(cfg, info.Config); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
+		if err := checkConfigTags(cfg); err != nil {
+			return nil, fmt.Errorf("%s: %w: the file is damaged or was edited", path, err)
+		}
 		if err := checkShape(path, info, cfg.MLPConfig, cfg.K, cfg.IdealPoint, ts); err != nil {
 			return nil, err
 		}
@@ -67,6 +70,9 @@ func LoadModel(path string) (*Model, error) {
 		}
 		if info.PromptDim < 1 {
 			return nil, fmt.Errorf("%s: a pal-b model with prompt_dim %d", path, info.PromptDim)
+		}
+		if err := checkConfigTags(cfg); err != nil {
+			return nil, fmt.Errorf("%s: %w: the file is damaged or was edited", path, err)
 		}
 		if err := checkShape(path, info, cfg.MLPConfig, cfg.K, "", ts); err != nil {
 			return nil, err
