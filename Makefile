@@ -82,7 +82,8 @@ race:
 # deadline exceeded" before the baseline coverage is gathered: use 10s or more.
 FUZZTIME         ?= 20s
 FUZZMINIMIZETIME ?= 100x
-FUZZ_TARGETS     := FuzzReadMatrixNPY:./datasets/ FuzzParsePairs:./datasets/ \
+FUZZ_TARGETS     := FuzzParseSpec:./sweeps/ FuzzExperimentSpec:./internal/experiment/ \
+	FuzzReadMatrixNPY:./datasets/ FuzzParsePairs:./datasets/ \
 	FuzzImportedScores:./baselines/ FuzzLoadModel:./models/
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

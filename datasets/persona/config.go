@@ -15,14 +15,14 @@ type Config struct {
 	StatementsPerTrait int     `toml:"statements_per_trait" help:"statements kept per trait, half that a holder would say and half not (0 = all that pass min_label_confidence)" min:"0" max:"100000"`
 	MinConfidence      float64 `toml:"min_label_confidence" help:"drop statements whose label_confidence is below this; traits with too few statements left are skipped" min:"0" max:"1"`
 	CrossFraction      float64 `toml:"cross_fraction" help:"fraction of pairs setting a statement of the user's group against one of another group (groups disagree on these); the rest set it against a statement of the same trait a holder would not say (groups agree)" min:"0" max:"1"`
-	SeenUsers          int     `toml:"seen_users" help:"users whose pairs train the shared model" min:"1"`
-	UnseenUsers        int     `toml:"unseen_users" help:"held-out users for few-shot adaptation" min:"0"`
-	PairsPerUser       int     `toml:"pairs_per_user" help:"pairs per seen user, split into train/val/test" min:"3"`
+	SeenUsers          int     `toml:"seen_users" help:"users whose pairs train the shared model" min:"1" max:"10000000"`
+	UnseenUsers        int     `toml:"unseen_users" help:"held-out users for few-shot adaptation" min:"0" max:"10000000"`
+	PairsPerUser       int     `toml:"pairs_per_user" help:"pairs per seen user, split into train/val/test" min:"3" max:"10000000"`
 	ValFraction        float64 `toml:"val_fraction" help:"fraction of each seen user's pairs in val" min:"0" lt:"1"`
 	TestFraction       float64 `toml:"test_fraction" help:"fraction of each seen user's pairs in test" gt:"0" lt:"1"`
-	UnseenTrain        int     `toml:"unseen_train_pairs" help:"pairs per unseen user available for few-shot fitting" min:"0"`
-	UnseenVal          int     `toml:"unseen_val_pairs" help:"pairs per unseen user for few-shot early stopping" min:"0"`
-	UnseenTest         int     `toml:"unseen_test_pairs" help:"pairs per unseen user for evaluation" min:"0"`
+	UnseenTrain        int     `toml:"unseen_train_pairs" help:"pairs per unseen user available for few-shot fitting" min:"0" max:"10000000"`
+	UnseenVal          int     `toml:"unseen_val_pairs" help:"pairs per unseen user for few-shot early stopping" min:"0" max:"10000000"`
+	UnseenTest         int     `toml:"unseen_test_pairs" help:"pairs per unseen user for evaluation" min:"0" max:"10000000"`
 	LabelNoise         float64 `toml:"label_noise" help:"probability that a pair's label is flipped" min:"0" lt:"0.5"`
 	embed.Config
 }
