@@ -68,8 +68,9 @@ var (
 // Data.Name is the folder's base name; Data.Fingerprint is a sha256 of the files' names and
 // bytes. Splits holds only non-empty splits.
 //
-// Every error names the file, for CSV files the 1-based line and the column, what is wrong and
-// how to fix it, e.g.
+// Every file must be a regular file (a symbolic link to one is fine; internal/regular): a pipe
+// or a device such as /dev/zero would never end. Every error names the file, for CSV files the
+// 1-based line and the column, what is wrong and how to fix it, e.g.
 //
 //	pairs.csv line 17: column "left": 1200 is out of range: items.npy has 1000 rows (0..999)
 //
