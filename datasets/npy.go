@@ -93,8 +93,8 @@ type npyHeader struct {
 }
 
 // parseNPY checks the preamble of a .npy file and parses its header dictionary. It returns
-// the header and the offset of the data. Only float32 and float64 values are accepted (the
-// dtype check is the caller's message: see dtypeError). It trusts nothing in the file: the
+// the header and the offset of the data. h.size is 0 for a dtype other than float32 and float64
+// (the callers refuse it with their own advice). It trusts nothing in the file: the
 // header length is checked against the file's length, the dictionary is parsed by a small
 // literal parser of its own with bounded nesting, and every number is checked for range.
 func parseNPY(name string, raw []byte, fix string) (h npyHeader, offset int, err error) {
@@ -104,26 +104,28 @@ func parseNPY(name string, raw []byte, fix string) (h npyHeader, offset int, err
 	if len(raw) < len(npyMagic)+4 || string(raw[:len(npyMagic)]) != npyMagic {
 		return h, 0, fmt.Errorf("%s is not a .npy file (it does not start with the \\x93NUMPY magic): %s", name, fix)
 	}
-	var hdrLen, hdrStart int
+	var hdrLen uint64
+	var hdrStart int
 	switch major := raw[len(npyMagic)]; major {
 	case 1:
 		hdrStart = len(npyMagic) + 4
-		hdrLen = int(binary.LittleEndian.Uint16(raw[len(npyMagic)+2:]))
+		hdrLen = uint64(binary.LittleEndian.Uint16(raw[len(npyMagic)+2:]))
 	case 2, 3:
 		hdrStart = len(npyMagic) + 6
 		if len(raw) < hdrStart {
 			return h, 0, fmt.Errorf("%s is truncated inside its header: %s", name, fix)
 		}
-		hdrLen = int(binary.LittleEndian.Uint32(raw[len(npyMagic)+2:]))
+		hdrLen = uint64(binary.LittleEndian.Uint32(raw[len(npyMagic)+2:]))
 	default:
 		return h, 0, fmt.Errorf("%s uses .npy format version %d.%d, which is not supported (1.0, 2.0 and 3.0 are): %s",
 			name, major, raw[len(npyMagic)+1], fix)
 	}
-	if hdrLen > len(raw)-hdrStart {
+	if hdrLen > uint64(len(raw)-hdrStart) {
 		return h, 0, fmt.Errorf("%s is truncated: its header claims %d bytes but the file has only %d after the preamble: %s",
 			name, hdrLen, len(raw)-hdrStart, fix)
 	}
-	text := raw[hdrStart : hdrStart+hdrLen]
+	end := hdrStart + int(hdrLen)
+	text := raw[hdrStart:end]
 	if !bytes.Contains(text, []byte("\n")) {
 		return h, 0, fmt.Errorf("%s has a malformed header (no terminating newline): %s", name, fix)
 	}
@@ -179,7 +181,7 @@ func parseNPY(name string, raw []byte, fix string) (h npyHeader, offset int, err
 		h.size = 8
 	}
 	h.big = strings.HasPrefix(h.dtype, ">")
-	return h, hdrStart + hdrLen, nil
+	return h, end, nil
 }
 
 // checkDataSize compares the bytes the header's shape declares with the bytes after the
@@ -367,9 +369,7 @@ func ReadVectorNPY(path, fix string) ([]float64, error) {
 	if h.size == 0 {
 		return nil, fmt.Errorf("%s has dtype %s: want float32 (<f4) or float64 (<f8): %s", name, h.dtype, fix)
 	}
-	if h.fortran && len(h.shape) > 1 {
-		return nil, fmt.Errorf("%s is stored in Fortran (column-major) order: %s", name, fix)
-	}
+	// (N,) and (N, 1) have the same layout in C and Fortran order.
 	if !(len(h.shape) == 1 || len(h.shape) == 2 && h.shape[1] == 1) {
 		return nil, fmt.Errorf("%s has shape %s: want a vector, shape (N,) or (N, 1): %s", name, shapeText(h.shape), fix)
 	}
