@@ -33,7 +33,7 @@ BLAS_NOTE := matrix multiply: float32 on internal/sgemm, float64 on $(if \
 # Packages that run work concurrently: their tests also run under the race detector.
 RACE_PKGS := ./sweeps/ ./sweeps/runstore/ ./internal/experiment/ ./cmd/pal/ ./datasets/download/ ./datasets/embed/ ./internal/sgemm/ ./internal/par/
 
-.PHONY: all build test vet fmt-check unit unit-purego unit-openblas no-openblas race reproduce bench bench-scale docs clean
+.PHONY: all build test vet fmt-check unit unit-purego unit-openblas no-openblas race fuzz reproduce bench bench-scale docs clean
 
 all: build
 
@@ -73,6 +73,24 @@ race:
 	$(GO) test -race $(RACE_PKGS)
 	@# the models' passes and products split over goroutines, at a size where they are split
 	$(GO) test -race -run 'TestThreadsDoNotChangeBits|TestGonumBlocksMatchesGonum' ./models/
+
+# Go native fuzzing of every reader of user input, one target after another, FUZZTIME each
+# (CI: 20s). `go test` alone runs each target's committed corpus (testdata/fuzz/<name>/); a
+# failure found here is written there too, to be fixed and kept as a regression test. New
+# interesting inputs are minimised for at most FUZZMINIMIZETIME (100 runs), so short runs keep
+# fuzzing rather than minimising. Very short FUZZTIMEs (a few seconds) can end in "context
+# deadline exceeded" before the baseline coverage is gathered: use 10s or more.
+FUZZTIME         ?= 20s
+FUZZMINIMIZETIME ?= 100x
+FUZZ_TARGETS     := FuzzParseSpec:./sweeps/ FuzzExperimentSpec:./internal/experiment/ \
+	FuzzReadMatrixNPY:./datasets/ FuzzParsePairs:./datasets/ \
+	FuzzImportedScores:./baselines/ FuzzLoadModel:./models/
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		name=$${t%%:*}; pkg=$${t#*:}; \
+		echo "fuzz: $$name in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) $$pkg; \
+	done
 
 reproduce: build
 	./$(BIN) reproduce --out $(OUT) -j $(JOBS)

@@ -17,7 +17,7 @@ type BTLConfig struct {
 	LR          float64 `toml:"lr" help:"Adam learning rate" gt:"0"`
 	WeightDecay float64 `toml:"weight_decay" help:"decoupled weight decay" min:"0"`
 	// EmbeddingParams is as for PAL-A: the frozen model behind the embeddings.
-	EmbeddingParams int `toml:"embedding_params" help:"parameters of the frozen model that made the embeddings (e.g. 986000000 for CLIP-H), recorded as frozen_params; pal never sees that model" min:"0"`
+	EmbeddingParams int `toml:"embedding_params" help:"parameters of the frozen model that made the embeddings (e.g. 986000000 for CLIP-H), recorded as frozen_params; pal never sees that model" min:"0" max:"1000000000000000"`
 }
 
 // DefaultBTL is an MLP reward with the same MLP defaults as PAL-A, including the authors' MLP
@@ -39,8 +39,8 @@ type ImportedConfig struct {
 	Path            string   `toml:"path" help:"score file, .csv or .npy (format in README); relative to the spec file"`
 	Per             string   `toml:"per" help:"item: one reward per item row (margin = reward(left) - reward(right)); pair: one margin per comparison" enum:"item|pair"`
 	Splits          []string `toml:"splits" help:"list of splits to evaluate; every pair of these splits needs a score"`
-	TrainableParams int      `toml:"trainable_params" help:"parameters of the reward model that made the scores (e.g. 986000000 for PickScore), for parameter-efficiency tables" min:"0"`
-	FrozenParams    int      `toml:"frozen_params" help:"parameters it used without training them, if any" min:"0"`
+	TrainableParams int      `toml:"trainable_params" help:"parameters of the reward model that made the scores (e.g. 986000000 for PickScore), for parameter-efficiency tables" min:"0" max:"1000000000000000"`
+	FrozenParams    int      `toml:"frozen_params" help:"parameters it used without training them, if any" min:"0" max:"1000000000000000"`
 }
 
 // DefaultImported scores items and evaluates every split; path is required.

@@ -8,16 +8,14 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 
-	"codeberg.org/sbinet/npyio"
-
 	"github.com/pal-harness/pal/datasets"
 	"github.com/pal-harness/pal/internal/metrics"
+	"github.com/pal-harness/pal/internal/regular"
 	"github.com/pal-harness/pal/models"
 )
 
@@ -271,7 +269,7 @@ func (r scoreRow) key(items, prompts int) (pairKey, error) {
 // the score column, when required, must be a finite number.
 func readScoreCSV(path string, required, optional []string) ([]scoreRow, error) {
 	name := filepath.Base(path)
-	raw, err := os.ReadFile(path)
+	raw, err := regular.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -324,54 +322,10 @@ func readScoreCSV(path string, required, optional []string) ([]scoreRow, error) 
 	return rows, nil
 }
 
-// readVectorNPY reads a float32 or float64 .npy vector of shape (N,) or (N, 1). Like the data
-// loader it guards the decoder, which panics on some malformed files.
-func readVectorNPY(path string) (out []float64, err error) {
-	name := filepath.Base(path)
-	const fix = "write it with numpy.save(path, scores.astype(numpy.float64)), scores a vector"
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	defer func() {
-		if r := recover(); r != nil {
-			out, err = nil, fmt.Errorf("%s is not a readable .npy file (%v): %s", name, r, fix)
-		}
-	}()
-	rd, err := npyio.NewReader(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s is not a .npy file (%v): %s", name, err, fix)
-	}
-	h := rd.Header.Descr
-	shape := h.Shape
-	if h.Fortran || !(len(shape) == 1 || len(shape) == 2 && shape[1] == 1) {
-		return nil, fmt.Errorf("%s has shape %v: want a vector, shape (N,) or (N, 1): %s", name, shape, fix)
-	}
-	switch strings.Trim(h.Type, `'"`) {
-	case "<f8", ">f8":
-		err = rd.Read(&out)
-	case "<f4", ">f4":
-		var v []float32
-		err = rd.Read(&v)
-		for _, x := range v {
-			out = append(out, float64(x))
-		}
-	default:
-		return nil, fmt.Errorf("%s has dtype %s: want float32 or float64: %s", name, h.Type, fix)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: reading the data: %v", name, err)
-	}
-	if len(out) != shape[0] {
-		return nil, fmt.Errorf("%s: read %d values, its header declares %d", name, len(out), shape[0])
-	}
-	for i, x := range out {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return nil, fmt.Errorf("%s entry %d is %v: scores must be finite", name, i, x)
-		}
-	}
-	return out, nil
+// readVectorNPY reads a float32 or float64 score vector with the data sets' .npy reader, which
+// reads regular files only and checks the declared size before allocating.
+func readVectorNPY(path string) ([]float64, error) {
+	return datasets.ReadVectorNPY(path, "write it with numpy.save(path, scores.astype(numpy.float64)), scores a vector")
 }
 
 // boundImported is the models.Scorer of an Imported model: the scores together with the data

@@ -2,13 +2,13 @@ package baselines
 
 import (
 	"context"
+	"encoding/binary"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"codeberg.org/sbinet/npyio"
-	"gonum.org/v1/gonum/mat"
 
 	"github.com/pal-harness/pal/datasets"
 	"github.com/pal-harness/pal/models"
@@ -26,14 +26,21 @@ carol,1,2,1,unseen_test
 carol,2,4,1,unseen_test
 `
 
-func writeFixture(t *testing.T, files map[string]string) string {
+func writeFixture(t testing.TB, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
 	f, err := os.Create(filepath.Join(dir, datasets.ItemsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := npyio.Write(f, mat.NewDense(5, 2, []float64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9})); err != nil {
+	w, err := datasets.NewNPYWriter(f, 5, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write([]float32{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
 	f.Close()
@@ -48,12 +55,12 @@ func writeFixture(t *testing.T, files map[string]string) string {
 
 func writeVector(t *testing.T, path string, v []float64) {
 	t.Helper()
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
+	data := make([]byte, 8*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint64(data[8*i:], math.Float64bits(x))
 	}
-	defer f.Close()
-	if err := npyio.Write(f, v); err != nil {
+	raw := npyWithHeader(fmt.Sprintf("{'descr': '<f8', 'fortran_order': False, 'shape': (%d,), }", len(v)), data)
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -111,3 +111,13 @@ func (c *BTLConfig) ForwardFlopsPerPair(s datasets.Shape) float64 {
 	}
 	return 2 * (f + 2*float64(in))
 }
+
+// ParamCount implements models.Loadable: the reward MLP and its head.
+func (c *BTLConfig) ParamCount(d *datasets.Data) int64 {
+	in := d.Dim
+	var f int64
+	if c.Map == "mlp" {
+		f, in = models.MLPParamCount(d.Dim, c.MLPConfig), c.Width
+	}
+	return f + models.MLPParamCount(in, models.MLPConfig{Width: 1})
+}

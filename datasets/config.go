@@ -11,14 +11,14 @@ import "fmt"
 // into train, val and test, each unseen user's into the few-shot pools. The synthetic and
 // Persona kinds embed it, so its keys appear in their [dataset] tables.
 type UserSplits struct {
-	SeenUsers    int     `toml:"seen_users" help:"users whose pairs train the shared model" min:"1"`
-	UnseenUsers  int     `toml:"unseen_users" help:"held-out users for few-shot adaptation" min:"0"`
-	PairsPerUser int     `toml:"pairs_per_user" help:"pairs per seen user, split into train/val/test" min:"3"`
+	SeenUsers    int     `toml:"seen_users" help:"users whose pairs train the shared model" min:"1" max:"10000000"`
+	UnseenUsers  int     `toml:"unseen_users" help:"held-out users for few-shot adaptation" min:"0" max:"10000000"`
+	PairsPerUser int     `toml:"pairs_per_user" help:"pairs per seen user, split into train/val/test" min:"3" max:"10000000"`
 	ValFraction  float64 `toml:"val_fraction" help:"fraction of each seen user's pairs in val" min:"0" lt:"1"`
 	TestFraction float64 `toml:"test_fraction" help:"fraction of each seen user's pairs in test" gt:"0" lt:"1"`
-	UnseenTrain  int     `toml:"unseen_train_pairs" help:"pairs per unseen user available for few-shot fitting" min:"0"`
-	UnseenVal    int     `toml:"unseen_val_pairs" help:"pairs per unseen user for few-shot early stopping" min:"0"`
-	UnseenTest   int     `toml:"unseen_test_pairs" help:"pairs per unseen user for evaluation" min:"0"`
+	UnseenTrain  int     `toml:"unseen_train_pairs" help:"pairs per unseen user available for few-shot fitting" min:"0" max:"10000000"`
+	UnseenVal    int     `toml:"unseen_val_pairs" help:"pairs per unseen user for few-shot early stopping" min:"0" max:"10000000"`
+	UnseenTest   int     `toml:"unseen_test_pairs" help:"pairs per unseen user for evaluation" min:"0" max:"10000000"`
 }
 
 // DefaultUserSplits is 60 seen users with 100 pairs each (70/10/20) and 20 unseen users with
@@ -49,11 +49,11 @@ type SyntheticConfig struct {
 	KTrue     int     `toml:"k_true" help:"number of true prototypes" min:"1" max:"1000"`
 	Users     string  `toml:"users" help:"partition: each user is one prototype; mixture: Dirichlet(alpha) weights" enum:"partition|mixture"`
 	Alpha     float64 `toml:"alpha" help:"Dirichlet concentration for mixture users" gt:"0"`
-	Items     int     `toml:"items" help:"number of items" min:"2"`
+	Items     int     `toml:"items" help:"number of items" min:"2" max:"100000000"`
 	UserSplits
 	Temperature float64 `toml:"temperature" help:"BTL label-noise temperature (0 = noiseless labels)" min:"0"`
 	// Prompt-conditioned mode (for PAL-B): see GenerateSynthetic.
-	Prompts          int  `toml:"prompts" help:"number of distinct prompts; > 0 gives every pair a prompt drawn uniformly from them (for PAL-B), 0 = no prompts" min:"0"`
+	Prompts          int  `toml:"prompts" help:"number of distinct prompts; > 0 gives every pair a prompt drawn uniformly from them (for PAL-B), 0 = no prompts" min:"0" max:"100000000"`
 	PromptDim        int  `toml:"prompt_dim" help:"prompt embedding dimension (with prompts > 0)" min:"1" max:"100000"`
 	PromptDependence bool `toml:"prompt_dependence" help:"with prompts > 0: true makes each prototype a linear function of the prompt, G_k c; false draws prompts that the truth ignores (PAL-A-like)"`
 }

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/pal-harness/pal/internal/regular"
 	"github.com/pal-harness/pal/internal/seeds"
 )
 
@@ -68,8 +69,9 @@ var (
 // Data.Name is the folder's base name; Data.Fingerprint is a sha256 of the files' names and
 // bytes. Splits holds only non-empty splits.
 //
-// Every error names the file, for CSV files the 1-based line and the column, what is wrong and
-// how to fix it, e.g.
+// Every file must be a regular file (a symbolic link to one is fine; internal/regular): a pipe
+// or a device such as /dev/zero would never end. Every error names the file, for CSV files the
+// 1-based line and the column, what is wrong and how to fix it, e.g.
 //
 //	pairs.csv line 17: column "left": 1200 is out of range: items.npy has 1000 rows (0..999)
 //
@@ -113,14 +115,14 @@ func LoadFiles(dir string) (_ *Data, err error) {
 	if ok, err := fileExists(path(UsersFile)); err != nil {
 		return nil, err
 	} else if ok {
-		if usersRaw, err = os.ReadFile(path(UsersFile)); err != nil {
+		if usersRaw, err = regular.ReadFile(path(UsersFile)); err != nil {
 			return nil, err
 		}
 		if users, err = parseUsers(path(UsersFile), usersRaw); err != nil {
 			return nil, err
 		}
 	}
-	pairsRaw, err := os.ReadFile(path(PairsFile))
+	pairsRaw, err := regular.ReadFile(path(PairsFile))
 	if err != nil {
 		return nil, err
 	}

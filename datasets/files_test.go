@@ -9,22 +9,64 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
-	"codeberg.org/sbinet/npyio"
 	"gonum.org/v1/gonum/mat"
 )
 
-// npyOf encodes v (a *mat.Dense, a slice or a slice of slices) with npyio, the library numpy
-// files are read with.
+// npyOf encodes v (a *mat.Dense, or a slice or nested slices of float64, float32, int64 or
+// int32) as numpy.save does: format 1.0, a little-endian dtype, C order, the header padded
+// with spaces to a multiple of 64 bytes.
 func npyOf(t *testing.T, v any) []byte {
 	t.Helper()
-	var b bytes.Buffer
-	if err := npyio.Write(&b, v); err != nil {
-		t.Fatal(err)
+	if m, ok := v.(*mat.Dense); ok {
+		r, _ := m.Dims()
+		rows := make([][]float64, r)
+		for i := range rows {
+			rows[i] = mat.Row(nil, i, m)
+		}
+		v = rows
 	}
-	return b.Bytes()
+	var shape []string
+	for x := reflect.ValueOf(v); x.Kind() == reflect.Slice; {
+		shape = append(shape, strconv.Itoa(x.Len()))
+		if x.Len() == 0 {
+			t.Fatal("npyOf: empty slice")
+		}
+		x = x.Index(0)
+	}
+	var data bytes.Buffer
+	descr := ""
+	var walk func(x reflect.Value)
+	walk = func(x reflect.Value) {
+		if x.Kind() == reflect.Slice {
+			for i := 0; i < x.Len(); i++ {
+				walk(x.Index(i))
+			}
+			return
+		}
+		switch x.Kind() {
+		case reflect.Float64:
+			descr = "<f8"
+		case reflect.Float32:
+			descr = "<f4"
+		case reflect.Int64:
+			descr = "<i8"
+		case reflect.Int32:
+			descr = "<i4"
+		default:
+			t.Fatalf("npyOf: unsupported element %s", x.Kind())
+		}
+		binary.Write(&data, binary.LittleEndian, x.Interface())
+	}
+	walk(reflect.ValueOf(v))
+	st := "(" + strings.Join(shape, ", ") + ")"
+	if len(shape) == 1 {
+		st = "(" + shape[0] + ",)"
+	}
+	return handNPY(fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': %s, }", descr, st), data.Bytes())
 }
 
 // itemsNPY is a rows x cols float64 matrix with entry (i, j) = i + j/10.
@@ -39,7 +81,7 @@ func itemsNPY(t *testing.T, rows, cols int) []byte {
 }
 
 // handNPY builds a version 1.0 .npy file from a header dictionary and raw data, for the files
-// npyio would not write (Fortran order, big-endian, broken headers).
+// numpy would not write (Fortran order, big-endian, broken headers).
 func handNPY(dict string, data []byte) []byte {
 	hdr := dict
 	for (10+len(hdr)+1)%64 != 0 {
@@ -47,7 +89,7 @@ func handNPY(dict string, data []byte) []byte {
 	}
 	hdr += "\n"
 	var b bytes.Buffer
-	b.Write(npyio.Magic[:])
+	b.WriteString("\x93NUMPY")
 	b.Write([]byte{1, 0})
 	binary.Write(&b, binary.LittleEndian, uint16(len(hdr)))
 	b.WriteString(hdr)
@@ -348,8 +390,16 @@ func TestLoadErrors(t *testing.T) {
 			[]string{"items.npy is truncated: its header claims"}},
 		{"header without newline", map[string][]byte{ItemsFile: bytes.ReplaceAll(bytes.Clone(validItems), []byte("\n"), []byte(" ")), PairsFile: []byte(good)},
 			[]string{"items.npy has a malformed header"}},
-		{"garbled header", map[string][]byte{ItemsFile: handNPY("{'shape': (2, 2), 'fortran_order': False, 'descr': '<f8', }", f64(1, 2, 3, 4)), PairsFile: []byte(good)},
+		{"garbled header", map[string][]byte{ItemsFile: handNPY("{'shape': (2, 2), 'fortran_order': False, 'descr': '<f8' ", f64(1, 2, 3, 4)), PairsFile: []byte(good)},
 			[]string{"items.npy has a malformed header \"{'shape': (2, 2)"}},
+		{"header without shape", map[string][]byte{ItemsFile: handNPY("{'descr': '<f8', 'fortran_order': False}", f64(1, 2, 3, 4)), PairsFile: []byte(good)},
+			[]string{"items.npy has a malformed header", `no "shape" key`}},
+		{"negative shape", map[string][]byte{ItemsFile: handNPY("{'descr': '<f8', 'fortran_order': False, 'shape': (-2, 2)}", f64(1, 2, 3, 4)), PairsFile: []byte(good)},
+			[]string{"items.npy has a malformed header", "non-negative integers"}},
+		{"shape beyond int", map[string][]byte{ItemsFile: handNPY("{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999999999999999, 2)}", f64(1, 2, 3, 4)), PairsFile: []byte(good)},
+			[]string{"items.npy has a malformed header", "not a number of a supported size"}},
+		{"deep header", map[string][]byte{ItemsFile: handNPY("{'descr': "+strings.Repeat("[", 10000)+", 'fortran_order': False, 'shape': (2, 2)}", f64(1, 2, 3, 4)), PairsFile: []byte(good)},
+			[]string{"items.npy has a malformed header", "nested too deeply"}},
 		{"huge shape", map[string][]byte{ItemsFile: handNPY("{'descr': '<f8', 'fortran_order': False, 'shape': (4000000000, 4000000000), }", f64(1)), PairsFile: []byte(good)},
 			[]string{"items.npy is truncated"}},
 		{"empty npy", map[string][]byte{ItemsFile: {}, PairsFile: []byte(good)},
@@ -439,5 +489,68 @@ func TestLoadErrors(t *testing.T) {
 				t.Errorf("error %v does not name the folder %s", err, dir)
 			}
 		})
+	}
+}
+
+// TestNPYHeaderVariants: headers numpy reads are read alike whatever the key order, spacing,
+// format version (2.0 has a 4-byte header length) or a Python 2 long suffix.
+func TestNPYHeaderVariants(t *testing.T) {
+	pairs := []byte("user,left,right,label,split\na,0,1,1,train\n")
+	data := make([]byte, 16)
+	binary.LittleEndian.PutUint64(data, math.Float64bits(1.5))
+	binary.LittleEndian.PutUint64(data[8:], math.Float64bits(-2))
+	v2 := func(dict string) []byte {
+		dict += "\n"
+		var b bytes.Buffer
+		b.WriteString("\x93NUMPY\x02\x00")
+		binary.Write(&b, binary.LittleEndian, uint32(len(dict)))
+		b.WriteString(dict)
+		b.Write(data)
+		return b.Bytes()
+	}
+	for name, raw := range map[string][]byte{
+		"key order":   handNPY("{'shape': (2, 1), 'fortran_order': False, 'descr': '<f8', }", data),
+		"no spaces":   handNPY(`{"descr":"<f8","fortran_order":False,"shape":(2,1)}`, data),
+		"python 2":    handNPY("{'descr': '<f8', 'fortran_order': False, 'shape': (2L, 1L), }", data),
+		"version 2.0": v2("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 1), }"),
+	} {
+		got := mustLoad(t, writeFolder(t, map[string][]byte{ItemsFile: raw, PairsFile: pairs}))
+		if !reflect.DeepEqual(got.Items, []float32{1.5, -2}) {
+			t.Errorf("%s: items %v", name, got.Items)
+		}
+	}
+}
+
+// TestReadVectorNPY reads score-like vectors and checks the declared size before allocating.
+func TestReadVectorNPY(t *testing.T) {
+	dir := t.TempDir()
+	write := func(raw []byte) string {
+		path := filepath.Join(dir, "v.npy")
+		if err := os.WriteFile(path, raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	f32 := make([]byte, 8)
+	binary.LittleEndian.PutUint32(f32, math.Float32bits(0.5))
+	binary.LittleEndian.PutUint32(f32[4:], math.Float32bits(3))
+	for _, shape := range []string{"(2,)", "(2, 1)"} {
+		v, err := ReadVectorNPY(write(handNPY("{'descr': '<f4', 'fortran_order': False, 'shape': "+shape+", }", f32)), "")
+		if err != nil || !reflect.DeepEqual(v, []float64{0.5, 3}) {
+			t.Errorf("shape %s: %v, %v", shape, v, err)
+		}
+	}
+	for _, c := range []struct {
+		raw  []byte
+		want string
+	}{
+		{handNPY("{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000000,), }", make([]byte, 8)), "v.npy is truncated: shape (1000000000000,) of 8-byte values needs 8000000000000 bytes of data but the file holds 8"},
+		{handNPY("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }", make([]byte, 32)), "v.npy has shape (2, 2): want a vector"},
+		{handNPY("{'descr': '<i8', 'fortran_order': False, 'shape': (1,), }", make([]byte, 8)), "v.npy has dtype <i8"},
+		{handNPY("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", []byte{0, 0, 0xc0, 0x7f}), "v.npy entry 0 is NaN"},
+	} {
+		if _, err := ReadVectorNPY(write(c.raw), ""); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("got %v, want %q", err, c.want)
+		}
 	}
 }

@@ -7,27 +7,17 @@ import (
 	"syscall"
 )
 
-// mapReadOnly maps the whole file at path read-only and returns its bytes and the function
-// that unmaps them. An empty file is not mapped (mmap refuses length 0): it returns a nil
-// unmap and the caller reads the file instead.
+// mapReadOnly maps the whole of f (a regular file of size bytes, opened by the caller)
+// read-only and returns its bytes and the function that unmaps them. An empty file is not
+// mapped (mmap refuses length 0): it returns a nil unmap and the caller reads the file instead.
 //
 // A mapping made by LoadFiles for the items lives as long as the process: Data.Items is a view
 // of it, and a process loads a data set once, so it is never unmapped (Data has no Close:
 // unmapping while any model still holds a row would crash the process). Truncating or
 // rewriting the file while it is mapped would make later reads fault (SIGBUS); LoadFiles
 // checks the size before touching the data, and pal never writes an items.npy it has loaded.
-func mapReadOnly(path string) ([]byte, func() error, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer f.Close() // the mapping outlives the descriptor
-	st, err := f.Stat()
-	if err != nil {
-		return nil, nil, err
-	}
-	size := st.Size()
-	if size == 0 || !st.Mode().IsRegular() || int64(int(size)) != size {
+func mapReadOnly(f *os.File, size int64) ([]byte, func() error, error) {
+	if size == 0 || int64(int(size)) != size {
 		return nil, nil, nil
 	}
 	b, err := syscall.Mmap(int(f.Fd()), 0, int(size), syscall.PROT_READ, syscall.MAP_SHARED)

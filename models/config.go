@@ -65,7 +65,7 @@ type PALOptim struct {
 	LRUser          float64 `toml:"lr_user" help:"Adam learning rate of the user weights W (and PAL-A's prototypes P)" gt:"0"`
 	WeightDecayUser float64 `toml:"weight_decay_user" help:"decoupled weight decay of W (and P)" min:"0"`
 	Tau             float64 `toml:"tau" help:"softmax temperature of user weights w = softmax(W/tau)" gt:"0"`
-	EmbeddingParams int     `toml:"embedding_params" help:"parameters of the frozen model that made the embeddings (e.g. 986000000 for CLIP-H), recorded as frozen_params; pal never sees that model" min:"0"`
+	EmbeddingParams int     `toml:"embedding_params" help:"parameters of the frozen model that made the embeddings (e.g. 986000000 for CLIP-H), recorded as frozen_params; pal never sees that model" min:"0" max:"1000000000000000"`
 }
 
 // defaultOptim is the authors' values (PAL.md §2): the MLPs at lr 1e-4 with weight decay 0.01,
@@ -126,8 +126,8 @@ func (c *PALBConfig) Validate() error { return c.HeadConfig.Validate() }
 // TrainConfig is the [train] table: the mini-batch loop shared by every trained model.
 type TrainConfig struct {
 	Epochs    int     `toml:"epochs" help:"maximum passes over the training pairs" min:"1" max:"100000"`
-	BatchSize int     `toml:"batch_size" help:"pairs per mini-batch" min:"1"`
-	Patience  int     `toml:"patience" help:"stop after this many epochs without a better val loss (0 = never stop early)" min:"0"`
+	BatchSize int     `toml:"batch_size" help:"pairs per mini-batch" min:"1" max:"10000000"`
+	Patience  int     `toml:"patience" help:"stop after this many epochs without a better val loss (0 = never stop early)" min:"0" max:"100000"`
 	MinDelta  float64 `toml:"min_delta" help:"improvement of val loss that counts as better" min:"0"`
 }
 
@@ -141,11 +141,11 @@ func (c *TrainConfig) Validate() error { return nil }
 
 // FewShotConfig is the [fewshot] table: how unseen users are fitted with the shared model frozen.
 type FewShotConfig struct {
-	PairsPerUser []int   `toml:"pairs_per_user" help:"list of training pairs per unseen user; one few-shot fit each"`
-	Epochs       int     `toml:"epochs" help:"maximum epochs of each few-shot fit" min:"1"`
+	PairsPerUser []int   `toml:"pairs_per_user" help:"list of training pairs per unseen user; one few-shot fit each" max:"10000000"`
+	Epochs       int     `toml:"epochs" help:"maximum epochs of each few-shot fit" min:"1" max:"100000"`
 	LR           float64 `toml:"lr" help:"Adam learning rate of the new users' weights" gt:"0"`
-	BatchSize    int     `toml:"batch_size" help:"pairs per mini-batch" min:"1"`
-	Patience     int     `toml:"patience" help:"early stopping on unseen_val loss (0 = never)" min:"0"`
+	BatchSize    int     `toml:"batch_size" help:"pairs per mini-batch" min:"1" max:"10000000"`
+	Patience     int     `toml:"patience" help:"early stopping on unseen_val loss (0 = never)" min:"0" max:"100000"`
 }
 
 // DefaultFewShot is the default [fewshot] table.

@@ -1,6 +1,10 @@
 package models
 
-import "github.com/pal-harness/pal/datasets"
+import (
+	"math"
+
+	"github.com/pal-harness/pal/datasets"
+)
 
 // MemoryEstimator is implemented by model kinds that can tell, from the shape of a data set and
 // the training settings, about how many bytes a fit takes at its peak. Preflight adds it to the
@@ -91,3 +95,34 @@ func (c *PALBConfig) ForwardFlopsPerPair(s datasets.Shape) float64 {
 
 // MLPRowFlops is the forward flops of one row through an MLP (for baselines' FlopCounter).
 func MLPRowFlops(in int, c MLPConfig) float64 { return mlpRowFlops(in, c) }
+
+// MLPParamCount is the weights and biases of an MLP from in dimensions (mlpParams), saturating
+// at math.MaxInt64 for the sizes a damaged model file may claim.
+func MLPParamCount(in int, c MLPConfig) int64 {
+	W := int64(c.Width)
+	n := satAdd(satMul(int64(in), W), W)
+	for range c.Layers {
+		n = satAdd(n, satMul(W, W), W)
+	}
+	return n
+}
+
+// satAdd adds non-negative counts, saturating at math.MaxInt64.
+func satAdd(xs ...int64) int64 {
+	var s int64
+	for _, x := range xs {
+		if x < 0 || s > math.MaxInt64-x {
+			return math.MaxInt64
+		}
+		s += x
+	}
+	return s
+}
+
+// satMul multiplies non-negative counts, saturating at math.MaxInt64.
+func satMul(a, b int64) int64 {
+	if a < 0 || b < 0 || (a != 0 && b > math.MaxInt64/a) {
+		return math.MaxInt64
+	}
+	return a * b
+}

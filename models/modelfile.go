@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/pal-harness/pal/datasets"
 	"github.com/pal-harness/pal/internal/atomicfile"
+	"github.com/pal-harness/pal/internal/regular"
 )
 
 // The model file is a safetensors file (huggingface.co/docs/safetensors): an 8-byte
@@ -211,13 +211,23 @@ func jsonStrings(s []string) string {
 	return string(b)
 }
 
-// readModelFile parses a model file into its metadata and tensors, checking the format.
-func readModelFile(path string) (ModelInfo, map[string]Tensor, error) {
-	var info ModelInfo
-	raw, err := os.ReadFile(path)
+// readModelFile parses a model file into its metadata and tensors, checking the format. It
+// reads regular files only (internal/regular) and checks the sizes the header declares against
+// the file's size (checkModelSizes) before the safetensors decoder sees the bytes.
+func readModelFile(path string) (info ModelInfo, _ map[string]Tensor, err error) {
+	raw, err := regular.ReadFile(path)
 	if err != nil {
 		return info, nil, err
 	}
+	if err := checkModelSizes(path, raw); err != nil {
+		return info, nil, err
+	}
+	defer func() {
+		// The decoder trusts its input in places; a file must never crash pal.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%s is not a readable safetensors file (%v): pal writes model files with `pal run --save-models`", path, r)
+		}
+	}()
 	st, err := safetensors.Deserialize(raw)
 	if err != nil {
 		return info, nil, fmt.Errorf("%s is not a safetensors file (%v): pal writes model files with `pal run --save-models`", path, err)
@@ -273,6 +283,45 @@ func readModelFile(path string) (ModelInfo, map[string]Tensor, error) {
 		ts[nt.Name] = Tensor{append([]uint64(nil), tv.Shape()...), vals}
 	}
 	return info, ts, nil
+}
+
+// checkModelSizes checks what a safetensors header declares against the file's size: the
+// 8-byte header length, then every tensor's byte range against the bytes after the header.
+// Errors name the file, the declared and the actual size.
+func checkModelSizes(path string, raw []byte) error {
+	const fix = "the file is truncated or not a model file: pal writes model files with `pal run --save-models`"
+	if len(raw) < 8 {
+		return fmt.Errorf("%s has only %d bytes: a safetensors file starts with an 8-byte header length; %s", path, len(raw), fix)
+	}
+	if len(raw) > 8 && raw[8] != '{' {
+		return fmt.Errorf("%s is not a safetensors file (no JSON header after the 8-byte header length): pal writes model files with `pal run --save-models`", path)
+	}
+	n := binary.LittleEndian.Uint64(raw)
+	if n > uint64(len(raw)-8) {
+		return fmt.Errorf("%s is truncated: its header declares %d bytes of header but the file holds %d after the 8-byte length: %s", path, n, len(raw)-8, fix)
+	}
+	var header map[string]json.RawMessage
+	if err := json.Unmarshal(raw[8:8+n], &header); err != nil {
+		return fmt.Errorf("%s is not a safetensors file (its header is not a JSON object: %v): pal writes model files with `pal run --save-models`", path, err)
+	}
+	have := uint64(len(raw)) - 8 - n
+	var need uint64
+	for name, msg := range header {
+		if name == "__metadata__" {
+			continue
+		}
+		var t struct {
+			Offsets []uint64 `json:"data_offsets"`
+		}
+		if err := json.Unmarshal(msg, &t); err != nil || len(t.Offsets) != 2 || t.Offsets[1] < t.Offsets[0] {
+			return fmt.Errorf("%s: tensor %q has no valid data_offsets [start, end] in the header: %s", path, name, fix)
+		}
+		need = max(need, t.Offsets[1])
+	}
+	if need > have {
+		return fmt.Errorf("%s is truncated: its header declares %d bytes of tensor data but the file holds %d after the header: %s", path, need, have, fix)
+	}
+	return nil
 }
 
 // loadParams copies the file's tensors into ps, requiring exactly one tensor of the right size

@@ -25,9 +25,13 @@ type Servable interface {
 
 // Loadable is implemented by the config of a model kind whose fitted models can be read back
 // (PAL-A, PAL-B, BTL): NewServable builds an untrained model of this config for the users and
-// dimensions a model file describes (d holds them, without pairs).
+// dimensions a model file describes (d holds them, without pairs). ParamCount is the number of
+// values that model holds (saturating at math.MaxInt64), which LoadModel compares with the
+// values the file holds before building anything: a file cannot make pal allocate more than
+// its own size.
 type Loadable interface {
 	NewServable(d *datasets.Data) (Servable, error)
+	ParamCount(d *datasets.Data) int64
 }
 
 // ConfigDecoder turns a model file's kind and config fields into a pointer to the kind's config
@@ -77,6 +81,17 @@ func LoadModel(path string, decode ConfigDecoder) (*Model, error) {
 	l, ok := cfg.(Loadable)
 	if !ok {
 		return nil, fmt.Errorf("%s: model kind %q cannot be served by this pal", path, info.Kind)
+	}
+	if info.PromptDim < 0 {
+		return nil, fmt.Errorf("%s: prompt_dim %d, want >= 0: the file is damaged", path, info.PromptDim)
+	}
+	var have int64
+	for _, t := range ts {
+		have += int64(len(t.Data))
+	}
+	if need := l.ParamCount(stub); need > have {
+		return nil, fmt.Errorf("%s: its config and metadata (item_dim %d, prompt_dim %d, k %d, %d users) describe a model of %d parameters but the file holds %d values: the file is damaged or was edited",
+			path, info.ItemDim, info.PromptDim, info.K, len(stub.Users), need, have)
 	}
 	if m.s, err = l.NewServable(stub); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -230,4 +245,19 @@ func itemScores(f *MLP, h *head, items Matrix, u []float64) []float64 {
 		out[j] = h.itemScore(fx.Row(j), u, s)
 	}
 	return out
+}
+
+// ParamCount implements Loadable: f, P and the user weights (a learned logit scale is one more,
+// not counted: the count is a lower bound the file must reach).
+func (c *PALAConfig) ParamCount(d *datasets.Data) int64 {
+	pDim := d.Dim
+	if c.IdealPoint == "Pw" {
+		pDim = c.Width
+	}
+	return satAdd(MLPParamCount(d.Dim, c.MLPConfig), satMul(int64(c.K), int64(pDim)), satMul(int64(len(d.Users)), int64(c.K)))
+}
+
+// ParamCount implements Loadable: f, the K maps g_k and the user weights.
+func (c *PALBConfig) ParamCount(d *datasets.Data) int64 {
+	return satAdd(MLPParamCount(d.Dim, c.MLPConfig), satMul(int64(c.K), MLPParamCount(d.PromptDim, c.MLPConfig)), satMul(int64(len(d.Users)), int64(c.K)))
 }

@@ -41,8 +41,10 @@ The named data sets pal can download and build (the catalog), and what is on dis
 Commands:
   pal data list [--cache DIR]                 every data set: kind, files present/total,
                                               size on disk vs expected, licence
-  pal data fetch NAME [--cache DIR] [-j N]    download NAME into the cache, verifying every
-                                              pinned checksum; rerun to resume
+  pal data fetch NAME [--cache DIR] [-j N] [--mirror URL_OR_DIR]
+                                              download NAME into the cache, verifying every
+                                              pinned checksum; rerun to resume; --mirror (or
+                                              $PAL_MIRROR) reads <mirror>/NAME/<file> instead
   pal data info NAME|DIR [--cache DIR]        items, users, pairs per split and groups of a
                                               catalog data set (built with default knobs) or a
                                               bring-your-own folder (items.npy + pairs.csv)
@@ -153,14 +155,24 @@ func (d *dataCmd) list(args []string) int {
 	return exitOK
 }
 
+// MirrorEnv names the environment variable that sets pal data fetch's --mirror.
+const MirrorEnv = "PAL_MIRROR"
+
 func (d *dataCmd) fetch(args []string) int {
-	fs := newFlagSet("pal data fetch", "pal data fetch NAME [--cache DIR] [-j N]\n\n"+
+	fs := newFlagSet("pal data fetch", "pal data fetch NAME [--cache DIR] [-j N] [--mirror URL_OR_DIR]\n\n"+
 		"Downloads the files of data set NAME (see pal data list) into DIR/NAME, N at a time.\n"+
 		"Each file is written as FILE.part, verified against its pinned size and sha256 and only\n"+
 		"then renamed, so a file under its own name is always whole. Files already complete are\n"+
-		"skipped; an interrupted download resumes where it stopped when the command is rerun.", d.stderr)
+		"skipped; an interrupted download resumes where it stopped when the command is rerun.\n\n"+
+		"Offline or behind a firewall: a host that cannot be reached fails at once with one line.\n"+
+		"Set HTTPS_PROXY (and HTTP_PROXY) to use a proxy, or fetch from your own copy with\n"+
+		"--mirror (or $"+MirrorEnv+"; the flag wins): an http(s) base URL or a folder that holds\n"+
+		"each file at <mirror>/NAME/<file>, the layout of a pal cache folder, so a copy of another\n"+
+		"machine's cache (rsync -a ~/.cache/pal/ host:/srv/pal/) is a mirror. Files from a mirror\n"+
+		"are verified against the same pinned checksums.", d.stderr)
 	cacheFlag := d.cacheFlag(fs)
 	jobs := fs.Int("j", 4, "files downloaded at once")
+	mirrorFlag := fs.String("mirror", "", "fetch from this copy instead of the source: an http(s) base URL or a folder holding <mirror>/NAME/<file> (default $"+MirrorEnv+")")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return flagExit(err)
@@ -187,24 +199,49 @@ func (d *dataCmd) fetch(args []string) int {
 		fmt.Fprintf(d.stderr, "pal data fetch: %v\n", err)
 		return exitBadInput
 	}
+	mirror, mirrorFrom := *mirrorFlag, "--mirror"
+	if mirror == "" {
+		mirror, mirrorFrom = d.getenv(MirrorEnv), "$"+MirrorEnv
+	}
 	rerun := e.FetchCommand()
 	if *cacheFlag != "" {
 		rerun += " --cache " + *cacheFlag
 	}
+	if *mirrorFlag != "" {
+		rerun += " --mirror " + *mirrorFlag
+	}
+	opts := download.Options{Client: d.client, Rerun: rerun,
+		OfflineHint: "or fetch from your own copy of the data with --mirror URL_OR_DIR or $" + MirrorEnv + " (pal data fetch -h)"}
+	if mirror != "" {
+		if err := download.CheckMirror(mirror, e.Name); err != nil {
+			fmt.Fprintf(d.stderr, "pal data fetch: %s %s: %v\n", mirrorFrom, mirror, err)
+			return exitBadInput
+		}
+		opts.Mirror = mirror
+		opts.OfflineHint = "or check the mirror (" + mirrorFrom + " " + mirror + ")"
+	}
 	reqs := make([]download.Request, len(e.Files))
 	for i, f := range e.Files {
-		reqs[i] = download.Request{URL: f.URL, Dest: filepath.Join(st.Dir, filepath.FromSlash(f.Name)), SHA256: f.SHA256, Size: f.Size}
+		url := f.URL
+		if mirror != "" {
+			if url, err = download.MirrorURL(mirror, e.Name, f.Name); err != nil {
+				fmt.Fprintf(d.stderr, "pal data fetch: %s: %v\n", mirrorFrom, err)
+				return exitBadInput
+			}
+		}
+		reqs[i] = download.Request{URL: url, Dest: filepath.Join(st.Dir, filepath.FromSlash(f.Name)), SHA256: f.SHA256, Size: f.Size}
+	}
+	if mirror != "" {
+		fmt.Fprintf(d.stderr, "pal data fetch: reading %s from the mirror %s (%s), as %s\n", e.Name, mirror, mirrorFrom, reqs[0].URL)
 	}
 	fmt.Fprintf(d.stderr, "pal data fetch: %s (%s, %s) into %s: %d files, %s\n",
 		e.Name, e.License, e.Source, st.Dir, len(e.Files), download.FormatBytes(st.Expected))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	var meterOut io.Writer
-	if d.terminal {
-		meterOut = d.stderr
-	}
-	meter := download.NewMeter(meterOut, d.terminal, e.Name, st.Expected, len(reqs))
-	sum, err := download.FetchAll(ctx, reqs, *jobs, download.Options{Client: d.client, Rerun: rerun}, meter)
+	// On a terminal one line redrawn; in a log a line as files finish (at most every few
+	// seconds) and every half minute while none does, then a summary.
+	meter := download.NewMeter(d.stderr, d.terminal, e.Name, st.Expected, len(reqs))
+	sum, err := download.FetchAll(ctx, reqs, *jobs, opts, meter)
 	meter.Finish()
 	fmt.Fprintf(d.stdout, "%s: %d files fetched (%s), %d already present, %d failed; in %s\n",
 		e.Name, sum.Fetched, download.FormatBytes(sum.Bytes), sum.Present, sum.Failed, st.Dir)

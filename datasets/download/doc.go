@@ -12,10 +12,18 @@
 // Errors say what failed and what to do: the URL of a 404, both checksums of a mismatch, how many
 // bytes a full disk needed and in which folder, and the command that resumes a network failure
 // (Options.Rerun). Transient failures (a dropped connection, HTTP 429 and 5xx) are retried with
-// exponential backoff.
+// exponential backoff. A host that cannot be reached at all (no network, a name that does not
+// resolve, a closed port) is asked once by FetchAll and fails all its files with one
+// UnreachableError, which names the host and the way out (a proxy, a mirror).
 //
-// Meter draws a one-line progress display (bytes, files, rate) on a terminal and stays silent in
-// logs. The package knows nothing of data sets: package catalog says which files to fetch, and
-// `pal data fetch` ties the two together. No test of this package touches the network: they run
-// against net/http/httptest servers.
+// A mirror (MirrorURL) is an http(s) base URL or a local folder holding each data set's files as
+// a pal cache folder does, <mirror>/<data set>/<file>; a folder is read through file:// URLs
+// with the same Range, size and checksum handling as HTTP.
+//
+// Meter draws a one-line progress display (bytes, files, rate) on a terminal, and in a log
+// writes whole lines at a bounded rate (as files finish, at most every LogEvery, and every
+// Heartbeat while none does). The package knows nothing of data sets: package catalog says
+// which files to fetch, and `pal data fetch` ties the two together. No test of this package
+// touches the network: they run against net/http/httptest servers, closed local ports and the
+// unresolvable name nonexistent.invalid.
 package download

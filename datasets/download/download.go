@@ -59,6 +59,15 @@ type Options struct {
 	// Rerun is the command that resumes the download, named in error messages, e.g.
 	// "pal data fetch anthropic-persona"; "" means "the same fetch".
 	Rerun string
+	// ProbeTimeout bounds the one request FetchAll makes to each host before fetching its files
+	// (see FetchAll); 0 means 15 s.
+	ProbeTimeout time.Duration
+	// OfflineHint ends the message of an UnreachableError: what else the user can do, e.g. "or
+	// fetch from a copy of the data with --mirror".
+	OfflineHint string
+	// Mirror, when the URLs point into a mirror (MirrorURL), names it in the message for a
+	// file the mirror does not have.
+	Mirror string
 }
 
 func (o Options) withDefaults() Options {
@@ -84,19 +93,37 @@ func (o Options) withDefaults() Options {
 	if o.Rerun == "" {
 		o.Rerun = "the same fetch"
 	}
+	if o.ProbeTimeout <= 0 {
+		o.ProbeTimeout = 15 * time.Second
+	}
 	return o
+}
+
+// fileClient reads file:// URLs (a mirror folder, MirrorURL) with the same Range and status
+// semantics as a static HTTP server, so local copies go through the same verified path.
+var fileClient = &http.Client{Transport: http.NewFileTransport(http.Dir("/"))}
+
+// clientFor is the client that fetches url: opts.Client, or fileClient for file:// URLs.
+func clientFor(url string, opts Options) *http.Client {
+	if strings.HasPrefix(url, "file://") {
+		return fileClient
+	}
+	return opts.Client
 }
 
 // HTTPError is an answer whose status is not a success.
 type HTTPError struct {
 	URL      string
 	Status   int
-	Attempts int // attempts made (more than 1 when the status was retried)
+	Attempts int    // attempts made (more than 1 when the status was retried)
+	Mirror   string // the mirror the URL points into (Options.Mirror), if any
 }
 
 func (e *HTTPError) Error() string {
 	text := http.StatusText(e.Status)
 	switch {
+	case e.Mirror != "" && (e.Status == http.StatusNotFound || e.Status == http.StatusGone):
+		return fmt.Sprintf("GET %s: HTTP %d %s: the mirror %s has no such file: a mirror holds each file at <mirror>/<data set>/<file>, as a pal cache folder does (copy or rsync a cache that holds the data set there)", e.URL, e.Status, text, e.Mirror)
 	case e.Status == http.StatusNotFound || e.Status == http.StatusGone:
 		return fmt.Sprintf("GET %s: HTTP %d %s: there is no file at this address (the source may have moved; the catalog entry's URL needs updating)", e.URL, e.Status, text)
 	case e.Attempts > 1:
@@ -393,7 +420,7 @@ func fetchOnce(ctx context.Context, req Request, part string, opts Options, prog
 	if offset > 0 {
 		hreq.Header.Set("Range", fmt.Sprintf("bytes=%d-", offset))
 	}
-	resp, err := opts.Client.Do(hreq)
+	resp, err := clientFor(req.URL, opts).Do(hreq)
 	if err != nil {
 		return nil, 0, transportError(actx, req.URL, err)
 	}
@@ -428,7 +455,7 @@ func fetchOnce(ctx context.Context, req Request, part string, opts Options, prog
 		return nil, 0, retry("GET %s: the server refused to resume at byte %d: starting over", req.URL, offset)
 	default:
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
-		return nil, 0, &HTTPError{URL: req.URL, Status: resp.StatusCode}
+		return nil, 0, &HTTPError{URL: req.URL, Status: resp.StatusCode, Mirror: opts.Mirror}
 	}
 	if req.Size > 0 && total >= 0 && total != req.Size {
 		os.Remove(part)

@@ -20,10 +20,18 @@ type Summary struct {
 // file does not stop the others; the error joins every file's error in request order. meter,
 // when not nil, is told of every byte and every finished file; opts.Progress is ignored in
 // favour of it.
+//
+// Before the first file of a host is fetched, the host is asked once for that file's headers
+// (within Options.ProbeTimeout): when it cannot be reached (its name does not resolve, nothing
+// accepts the connection, no answer), every file of that host fails at once with one
+// *UnreachableError, which appears once in the joined error, instead of each file being tried
+// Options.Attempts times with backoff.
 func FetchAll(ctx context.Context, reqs []Request, jobs int, opts Options, meter *Meter) (Summary, error) {
 	if jobs < 1 {
 		jobs = 4
 	}
+	opts = opts.withDefaults()
+	probes := &hostProbes{ctx: ctx, opts: opts, by: map[string]*hostProbe{}}
 	if meter != nil {
 		opts.Progress = meter.Add
 	} else {
@@ -49,7 +57,11 @@ func FetchAll(ctx context.Context, reqs []Request, jobs int, opts Options, meter
 					meter.Add(req.Size)
 				}
 			default:
-				errs[i] = Fetch(ctx, req, opts)
+				if ue := probes.check(req.URL); ue != nil {
+					errs[i] = ue
+				} else {
+					errs[i] = Fetch(ctx, req, opts)
+				}
 			}
 			if meter != nil {
 				meter.FileDone()
@@ -73,5 +85,19 @@ func FetchAll(ctx context.Context, reqs []Request, jobs int, opts Options, meter
 	if ctx.Err() != nil {
 		return sum, fmt.Errorf("interrupted: %d of %d files not fetched (partial files are kept; fetch again to resume): %w", sum.Failed, len(reqs), ctx.Err())
 	}
-	return sum, errors.Join(errs...)
+	// An unreachable host is one error, however many files it holds.
+	var out []error
+	seen := map[*UnreachableError]bool{}
+	for _, err := range errs {
+		ue, ok := err.(*UnreachableError)
+		if ok {
+			ue.Files++
+			if seen[ue] {
+				continue
+			}
+			seen[ue] = true
+		}
+		out = append(out, err)
+	}
+	return sum, errors.Join(out...)
 }

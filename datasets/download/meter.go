@@ -10,8 +10,9 @@ import (
 
 // Meter shows the progress of a download of several files: on a terminal one line redrawn with
 // \r (bytes done and expected, files done, rate), at most ten times a second; elsewhere (a log,
-// CI) nothing until Finish, which writes one summary line, because \r redraws turn logs into
-// noise. It is safe for concurrent use.
+// CI) whole lines at a bounded rate, since \r redraws turn logs into noise: one when files
+// finish, at most one per LogEvery, and one every Heartbeat while nothing finishes, so a log
+// is never silent for minutes; Finish writes the summary line. It is safe for concurrent use.
 type Meter struct {
 	w        io.Writer
 	terminal bool
@@ -23,15 +24,65 @@ type Meter struct {
 	done      int64
 	filesDone int
 	start     time.Time
-	lastDraw  time.Time
+	lastDraw  time.Time // terminal: last redraw; log: last line written
 	width     int
 	now       func() time.Time
+	stop      chan struct{} // ends the heartbeat goroutine (log mode)
+	finished  bool
 }
 
+// In a log, the meter writes a line when files finish at most every LogEvery, and every
+// Heartbeat when none does.
+const (
+	LogEvery  = 5 * time.Second
+	Heartbeat = 30 * time.Second
+)
+
 // NewMeter returns a meter for files totalling totalBytes (0 if unknown), labelled label.
-// w may be nil (silent).
+// w may be nil (silent). In a log (terminal false) it runs a goroutine for the heartbeat
+// lines until Finish.
 func NewMeter(w io.Writer, terminal bool, label string, totalBytes int64, files int) *Meter {
-	return &Meter{w: w, terminal: terminal, label: label, total: totalBytes, files: files, start: time.Now(), now: time.Now}
+	m := newMeter(w, terminal, label, totalBytes, files)
+	if w != nil && !terminal {
+		m.stop = make(chan struct{})
+		go func() {
+			t := time.NewTicker(time.Second)
+			defer t.Stop()
+			for {
+				select {
+				case <-m.stop:
+					return
+				case <-t.C:
+					m.tick()
+				}
+			}
+		}()
+	}
+	return m
+}
+
+// newMeter is NewMeter without the heartbeat goroutine (tests call tick themselves).
+func newMeter(w io.Writer, terminal bool, label string, totalBytes int64, files int) *Meter {
+	now := time.Now()
+	return &Meter{w: w, terminal: terminal, label: label, total: totalBytes, files: files, start: now, lastDraw: now, now: time.Now}
+}
+
+// tick writes the heartbeat line of a log when no line was written for Heartbeat.
+func (m *Meter) tick() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.w == nil || m.terminal || m.finished {
+		return
+	}
+	if now := m.now(); now.Sub(m.lastDraw) >= Heartbeat {
+		m.logLine(now)
+	}
+}
+
+// logLine writes the status as a line of a log.
+func (m *Meter) logLine(now time.Time) {
+	m.lastDraw = now
+	fmt.Fprintln(m.w, m.line())
 }
 
 // Add counts n more bytes on disk (negative when a download restarts).
@@ -47,6 +98,12 @@ func (m *Meter) FileDone() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.filesDone++
+	if m.w != nil && !m.terminal && !m.finished && m.filesDone < m.files {
+		if now := m.now(); now.Sub(m.lastDraw) >= LogEvery {
+			m.logLine(now)
+		}
+		return
+	}
 	m.maybeDraw(false)
 }
 
@@ -54,9 +111,13 @@ func (m *Meter) FileDone() {
 func (m *Meter) Finish() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.w == nil {
+	if m.stop != nil && !m.finished {
+		close(m.stop)
+	}
+	if m.w == nil || m.finished {
 		return
 	}
+	m.finished = true
 	if m.terminal {
 		m.maybeDraw(true)
 		fmt.Fprintln(m.w)

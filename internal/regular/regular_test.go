@@ -1,0 +1,80 @@
+//go:build linux || darwin
+
+package regular
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Specials returns paths in a fresh folder that are not regular files: a FIFO, symbolic links
+// to /dev/zero and /dev/urandom, a folder. Other packages' tests use the same kinds.
+func specials(t *testing.T) map[string]string {
+	t.Helper()
+	dir := t.TempDir()
+	out := map[string]string{}
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out["fifo"] = fifo
+	for _, dev := range []string{"/dev/zero", "/dev/urandom"} {
+		link := filepath.Join(dir, filepath.Base(dev))
+		if err := os.Symlink(dev, link); err != nil {
+			t.Fatal(err)
+		}
+		out[filepath.Base(dev)] = link
+	}
+	sub := filepath.Join(dir, "folder")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out["folder"] = sub
+	return out
+}
+
+func TestRefusesSpecialFiles(t *testing.T) {
+	want := map[string]string{"fifo": "a named pipe (FIFO)", "zero": "a character device", "urandom": "a character device", "folder": "a folder"}
+	for name, path := range specials(t) {
+		done := make(chan error, 1)
+		go func() { _, err := ReadFile(path); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), path+" is "+want[name]) || !strings.Contains(err.Error(), "must be a regular file") {
+				t.Errorf("%s: got %v, want an error naming %s as %s that must be a regular file", name, err, path, want[name])
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: ReadFile(%s) did not return", name, path)
+		}
+	}
+}
+
+func TestFollowsLinksToRegularFiles(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "data.csv")
+	if err := os.WriteFile(target, []byte("a,b\n1,2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link.csv")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadFile(link)
+	if err != nil || string(got) != "a,b\n1,2\n" {
+		t.Fatalf("ReadFile(link) = %q, %v", got, err)
+	}
+	empty := filepath.Join(dir, "empty")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := ReadFile(empty); err != nil || len(got) != 0 {
+		t.Fatalf("ReadFile(empty) = %q, %v", got, err)
+	}
+	if _, err := ReadFile(filepath.Join(dir, "missing")); !os.IsNotExist(err) {
+		t.Fatalf("missing file: %v, want a not-exist error", err)
+	}
+}
