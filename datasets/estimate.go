@@ -1,5 +1,11 @@
 package datasets
 
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
 // Shape is what the memory of a fit depends on: the counts of a data set.
 type Shape struct {
 	Items, Dim         int
@@ -56,4 +62,36 @@ func (c *SyntheticConfig) Estimate(env Env) (Shape, int64, error) {
 		}
 	}
 	return s, s.Bytes() + truth, nil
+}
+
+// Estimate implements Estimator from the headers of items.npy and prompts.npy and the size of
+// pairs.csv (a line holds at least 10 bytes): float64 files are read whole before they are
+// rounded to float32, so they count 12 bytes a value at the peak.
+func (c *FilesConfig) Estimate(env Env) (Shape, int64, error) {
+	dir := env.Resolve(c.Path)
+	var s Shape
+	var extra int64
+	for _, m := range []struct {
+		file       string
+		rows, cols *int
+	}{{ItemsFile, &s.Items, &s.Dim}, {PromptsFile, &s.Prompts, &s.PromptDim}} {
+		shape, size, err := npyShape(filepath.Join(dir, m.file))
+		if err != nil || len(shape) != 2 {
+			if m.file == ItemsFile {
+				return Shape{}, 0, fmt.Errorf("%s: %v", filepath.Join(dir, m.file), err)
+			}
+			continue // no prompts
+		}
+		*m.rows, *m.cols = shape[0], shape[1]
+		if size == 8 {
+			extra += 8 * int64(shape[0]) * int64(shape[1])
+		}
+	}
+	st, err := os.Stat(filepath.Join(dir, PairsFile))
+	if err != nil {
+		return Shape{}, 0, err
+	}
+	s.Pairs = int(st.Size() / 10)
+	s.Users = s.Pairs
+	return s, s.Bytes() + st.Size() + extra, nil
 }

@@ -151,10 +151,22 @@ func LoadFiles(dir string) (_ *Data, err error) {
 	}
 	if users != nil {
 		d.NumGroups, d.GroupNames = len(users.names), users.names
+		inPairs := make(map[string]bool, len(d.Users))
 		for i := range d.Users {
+			inPairs[d.Users[i].ID] = true
 			if g, ok := users.group[d.Users[i].ID]; ok {
 				d.Users[i].Group = g
 			}
+		}
+		var absent []string
+		for id := range users.group {
+			if !inPairs[id] {
+				absent = append(absent, id)
+			}
+		}
+		if len(absent) > 0 {
+			slices.Sort(absent)
+			d.Notes = append(d.Notes, fmt.Sprintf("%s lists %d user(s) with no pair in %s (%s): they are ignored", UsersFile, len(absent), PairsFile, someIDs(absent)))
 		}
 	}
 

@@ -554,3 +554,32 @@ func TestReadVectorNPY(t *testing.T) {
 		}
 	}
 }
+
+// The estimate of a bring-your-own folder reads only the .npy headers: the shape is exact for
+// items and prompts, and pairs are bounded from pairs.csv's size.
+func TestFilesEstimate(t *testing.T) {
+	cfg := DefaultSynthetic()
+	cfg.Items, cfg.Prompts, cfg.PromptDim = 70, 9, 5
+	d, err := GenerateSynthetic(cfg, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := WriteFiles(dir, d); err != nil {
+		t.Fatal(err)
+	}
+	s, bytes, err := (&FilesConfig{Path: dir}).Estimate(Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pairs := 0
+	for _, p := range d.Splits {
+		pairs += len(p)
+	}
+	if s.Items != 70 || s.Dim != cfg.Dim || s.Prompts != 9 || s.PromptDim != 5 || s.Pairs < pairs || bytes < s.Bytes() {
+		t.Errorf("estimate %+v (%d bytes) of %d pairs", s, bytes, pairs)
+	}
+	if _, _, err := (&FilesConfig{Path: t.TempDir()}).Estimate(Env{}); err == nil {
+		t.Error("a folder without items.npy gave an estimate")
+	}
+}

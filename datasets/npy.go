@@ -647,3 +647,22 @@ func fileExists(path string) (bool, error) {
 	}
 	return false, err
 }
+
+// npyShape reads only the header of a .npy file: its shape and bytes per value (for estimates
+// made before anything is loaded).
+func npyShape(path string) (shape []int, size int, err error) {
+	f, n, err := regular.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	head := make([]byte, min(n, 1<<20))
+	if _, err := io.ReadFull(f, head); err != nil {
+		return nil, 0, fmt.Errorf("reading %s: %w", path, err)
+	}
+	h, _, err := parseNPY(filepath.Base(path), head, "write it with numpy.save")
+	if err != nil {
+		return nil, 0, err
+	}
+	return h.shape, h.size, nil
+}

@@ -180,3 +180,27 @@ func TestOversizedRunsExitTwo(t *testing.T) {
 		}
 	}
 }
+
+// pal data info says when users.csv lists users that have no pair (they are ignored).
+func TestDataInfoNamesUsersWithoutPairs(t *testing.T) {
+	dir := t.TempDir()
+	cfg := datasets.DefaultSynthetic()
+	cfg.Items, cfg.SeenUsers, cfg.UnseenUsers, cfg.PairsPerUser = 40, 3, 0, 10
+	d, err := datasets.GenerateSynthetic(cfg, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := datasets.WriteFiles(dir, d); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, datasets.UsersFile), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("ghost,g0\n")
+	f.Close()
+	code, out, errOut := runData(t, experiment.Catalog(), map[string]string{}, "info", dir)
+	if code != 0 || !strings.Contains(out, "users.csv lists 1 user(s) with no pair in pairs.csv (ghost)") {
+		t.Errorf("exit %d, output:\n%s%s", code, out, errOut)
+	}
+}
