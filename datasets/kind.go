@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 
@@ -87,4 +88,25 @@ type PathReader interface {
 // out (leaving it as it was on an error) and returns lines saying what it wrote.
 type Converter interface {
 	Convert(ctx context.Context, env Env, out string) ([]string, error)
+}
+
+// EmbedAndBuild is the build of a kind whose items are texts: read the inputs, make the
+// configured text embedder, build the Data with it, and note which features the items are
+// (the embedder's note comes first among the Data's notes). kind names the kind in errors.
+func EmbedAndBuild[T any](ctx context.Context, env Env, cfg embed.Config, kind string,
+	read func() (T, error), build func(context.Context, T, embed.Embedder) (*Data, error)) (*Data, T, error) {
+	in, err := read()
+	if err != nil {
+		return nil, in, err
+	}
+	emb, err := env.Embedder(cfg)
+	if err != nil {
+		return nil, in, fmt.Errorf("%s: %w", kind, err)
+	}
+	d, err := build(ctx, in, emb)
+	if err != nil {
+		return nil, in, err
+	}
+	d.Notes = append(d.Notes, embed.Note(emb))
+	return d, in, nil
 }

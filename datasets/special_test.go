@@ -6,42 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/pal-harness/pal/internal/regular/regulartest"
 )
-
-// makeSpecial replaces path with a file that is not regular: "fifo" a named pipe, "zero" and
-// "urandom" symbolic links to those devices.
-func makeSpecial(t *testing.T, path, kind string) {
-	t.Helper()
-	os.Remove(path)
-	var err error
-	switch kind {
-	case "fifo":
-		err = syscall.Mkfifo(path, 0o644)
-	default:
-		err = os.Symlink("/dev/"+kind, path)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-// within runs f and fails the test when it does not return within d: the loaders used to read
-// pipes and devices to their (never coming) end.
-func within(t *testing.T, d time.Duration, what string, f func() error) error {
-	t.Helper()
-	done := make(chan error, 1)
-	go func() { done <- f() }()
-	select {
-	case err := <-done:
-		return err
-	case <-time.After(d):
-		t.Fatalf("%s did not return within %s", what, d)
-		return nil
-	}
-}
 
 // TestLoadFilesRefusesSpecialFiles: each file of a bring-your-own folder as a FIFO or a link
 // to /dev/zero or /dev/urandom is an error naming the file, at once; a link to a regular file
@@ -50,12 +19,12 @@ func TestLoadFilesRefusesSpecialFiles(t *testing.T) {
 	pairs := "user,left,right,label,split,prompt\na,0,1,1,train,0\na,1,2,0,test,1\n"
 	users := "user,group\na,g1\n"
 	for _, name := range []string{ItemsFile, PromptsFile, PairsFile, UsersFile} {
-		for _, kind := range []string{"fifo", "zero", "urandom"} {
+		for _, kind := range regulartest.Kinds {
 			t.Run(kind+"/"+name, func(t *testing.T) {
 				dir := writeFolder(t, map[string][]byte{ItemsFile: itemsNPY(t, 4, 2), PromptsFile: itemsNPY(t, 2, 3), PairsFile: []byte(pairs), UsersFile: []byte(users)})
 				path := filepath.Join(dir, name)
-				makeSpecial(t, path, kind)
-				err := within(t, 10*time.Second, "LoadFiles", func() error { _, err := LoadFiles(dir); return err })
+				regulartest.Make(t, path, kind)
+				err := regulartest.Within(t, 10*time.Second, "LoadFiles", func() error { _, err := LoadFiles(dir); return err })
 				if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "must be a regular file") {
 					t.Fatalf("got %v, want an error naming %s and saying it must be a regular file", err, path)
 				}
@@ -76,8 +45,8 @@ func TestLoadFilesRefusesSpecialFiles(t *testing.T) {
 	})
 	t.Run("ReadMatrixNPY", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "items.npy")
-		makeSpecial(t, path, "fifo")
-		err := within(t, 10*time.Second, "ReadMatrixNPY", func() error { _, _, _, err := ReadMatrixNPY(path); return err })
+		regulartest.Make(t, path, "fifo")
+		err := regulartest.Within(t, 10*time.Second, "ReadMatrixNPY", func() error { _, _, _, err := ReadMatrixNPY(path); return err })
 		if err == nil || !strings.Contains(err.Error(), path+" is a named pipe (FIFO): it must be a regular file") {
 			t.Fatalf("got %v", err)
 		}

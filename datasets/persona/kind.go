@@ -2,7 +2,6 @@ package persona
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/pal-harness/pal/datasets"
 	"github.com/pal-harness/pal/datasets/embed"
@@ -23,20 +22,12 @@ func (c *Config) SeedDependent() bool { return true }
 
 // Build implements datasets.Kind; its note says which features the items are.
 func (c *Config) Build(ctx context.Context, env datasets.Env, seed uint64) (*datasets.Data, error) {
-	dir, err := ResolveDir(c.DataDir, env.SpecDir, env.CacheDir, env.Lookup)
-	if err != nil {
-		return nil, err
-	}
-	emb, err := env.Embedder(c.Config)
-	if err != nil {
-		return nil, fmt.Errorf("persona: %w", err)
-	}
-	d, err := Build(ctx, c, seed, dir, emb)
-	if err != nil {
-		return nil, err
-	}
-	d.Notes = append(d.Notes, embed.Note(emb))
-	return d, nil
+	d, _, err := datasets.EmbedAndBuild(ctx, env, c.Config, "persona",
+		func() (string, error) { return ResolveDir(c.DataDir, env.SpecDir, env.CacheDir, env.Lookup) },
+		func(ctx context.Context, dir string, emb embed.Embedder) (*datasets.Data, error) {
+			return Build(ctx, c, seed, dir, emb)
+		})
+	return d, err
 }
 
 // ForPath implements datasets.PathReader: a folder of statement files (*.jsonl).

@@ -9,7 +9,6 @@ import (
 
 	"github.com/pal-harness/pal/datasets"
 	"github.com/pal-harness/pal/datasets/catalog"
-	"github.com/pal-harness/pal/datasets/embed"
 )
 
 // The persona-in-pal kind (datasets.Kind): the authors' parquet release for one K, its
@@ -60,21 +59,13 @@ func (c *Config) Build(ctx context.Context, env datasets.Env, seed uint64) (*dat
 	if err != nil {
 		return nil, err
 	}
-	rel, err := Read(pl.Path, c.Options())
-	if err != nil {
-		return nil, err
-	}
-	emb, err := env.Embedder(c.Config)
-	if err != nil {
-		return nil, fmt.Errorf("persona-in-pal: %w", err)
-	}
-	d, err := Build(ctx, rel, emb)
+	d, rel, err := datasets.EmbedAndBuild(ctx, env, c.Config, "persona-in-pal",
+		func() (*Release, error) { return Read(pl.Path, c.Options()) }, Build)
 	if err != nil {
 		return nil, err
 	}
 	name := CatalogName(c.K)
 	d.Name = name
-	d.Notes = append(d.Notes, embed.Note(emb))
 	if rel.Stats.ValCarved {
 		d.Notes = append(d.Notes, name+": the release has no validation split; val was drawn from each seen user's train pairs")
 	}

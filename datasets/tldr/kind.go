@@ -9,7 +9,6 @@ import (
 
 	"github.com/pal-harness/pal/datasets"
 	"github.com/pal-harness/pal/datasets/catalog"
-	"github.com/pal-harness/pal/datasets/embed"
 )
 
 // The reddit-tldr kind (datasets.Kind): where the comparison files are, whether they are all
@@ -60,20 +59,13 @@ func (c *Config) Build(ctx context.Context, env datasets.Env, seed uint64) (*dat
 	if err != nil {
 		return nil, err
 	}
-	con, err := Construct(pl.Path, c.Options())
-	if err != nil {
-		return nil, err
-	}
-	emb, err := env.Embedder(c.Config)
-	if err != nil {
-		return nil, fmt.Errorf("reddit-tldr: %w", err)
-	}
-	d, err := Build(ctx, con, emb)
+	d, con, err := datasets.EmbedAndBuild(ctx, env, c.Config, "reddit-tldr",
+		func() (*Construction, error) { return Construct(pl.Path, c.Options()) }, Build)
 	if err != nil {
 		return nil, err
 	}
 	s := con.Stats
-	d.Notes = append(d.Notes, embed.Note(emb), fmt.Sprintf("reddit-tldr: train %d / val %d / test %d pairs, %d unseen users (%d majority); the paper reports %d / %d / %d and %d (%d)",
+	d.Notes = append(d.Notes, fmt.Sprintf("reddit-tldr: train %d / val %d / test %d pairs, %d unseen users (%d majority); the paper reports %d / %d / %d and %d (%d)",
 		s.Pairs[datasets.Train], s.Pairs[datasets.Val], s.Pairs[datasets.Test], s.UnseenUsers, s.UnseenMajority,
 		PaperTrain, PaperVal, PaperTest, PaperUnseenUsers, PaperUnseenMajority))
 	if s.CutoffTie != "" {

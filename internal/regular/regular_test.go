@@ -6,9 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/pal-harness/pal/internal/regular/regulartest"
 )
 
 // Specials returns paths in a fresh folder that are not regular files: a FIFO, symbolic links
@@ -17,17 +18,9 @@ func specials(t *testing.T) map[string]string {
 	t.Helper()
 	dir := t.TempDir()
 	out := map[string]string{}
-	fifo := filepath.Join(dir, "fifo")
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out["fifo"] = fifo
-	for _, dev := range []string{"/dev/zero", "/dev/urandom"} {
-		link := filepath.Join(dir, filepath.Base(dev))
-		if err := os.Symlink(dev, link); err != nil {
-			t.Fatal(err)
-		}
-		out[filepath.Base(dev)] = link
+	for _, kind := range regulartest.Kinds {
+		out[kind] = filepath.Join(dir, kind)
+		regulartest.Make(t, out[kind], kind)
 	}
 	sub := filepath.Join(dir, "folder")
 	if err := os.Mkdir(sub, 0o755); err != nil {
