@@ -281,7 +281,7 @@ func readMatrixNPY(path string, mapFile bool) (m *matrixNPY, err error) {
 				unmap()
 			}
 		}()
-	} else if raw, err = readAll(path, f, size); err != nil {
+	} else if raw, err = regular.ReadAll(path, f, size); err != nil {
 		return nil, err
 	}
 	const fix = "write it with numpy.save(path, array) where array is 2-D float32 or float64"
@@ -384,18 +384,6 @@ func ReadVectorNPY(path, fix string) ([]float64, error) {
 		}
 	}
 	return out, nil
-}
-
-// readAll reads the rest of f, which has size bytes, into memory.
-func readAll(path string, f *os.File, size int64) ([]byte, error) {
-	if int64(int(size)) != size {
-		return nil, fmt.Errorf("%s has %d bytes, more than this system can hold in memory", path, size)
-	}
-	buf := make([]byte, size)
-	if _, err := io.ReadFull(f, buf); err != nil {
-		return nil, fmt.Errorf("reading %s: %w (was the file truncated while pal read it?)", path, err)
-	}
-	return buf, nil
 }
 
 // pyLiteral parses the Python literal of a .npy header: a dictionary whose values are

@@ -50,17 +50,7 @@ func FitPALA(ctx context.Context, d *datasets.Data, cfg *PALAConfig, tc *TrainCo
 
 // FitPALAModel is FitPALA that also returns the fitted model.
 func FitPALAModel(ctx context.Context, d *datasets.Data, cfg *PALAConfig, tc *TrainConfig, fc *FewShotConfig, seed uint64) (metrics.Metrics, *PALA, error) {
-	rng := NewRand(seed, seeds.FitStream)
-	m, err := NewPALA(cfg, d, rng)
-	if err != nil {
-		return metrics.Metrics{}, nil, err
-	}
-	out, err := FitPersonalized(ctx, m, d, palGroups(cfg.HeadConfig, cfg.PALOptim), tc, fc, seed, rng)
-	if err != nil {
-		return metrics.Metrics{}, nil, err
-	}
-	out.ParamsPerUser, out.FrozenParams = cfg.K, cfg.EmbeddingParams
-	return out, m, nil
+	return fitPAL(ctx, d, tc, fc, seed, cfg.HeadConfig, cfg.PALOptim, cfg.K, func(rng *rand.Rand) (*PALA, error) { return NewPALA(cfg, d, rng) })
 }
 
 // FitPALB is FitPALA for PAL-B: d must carry prompt embeddings.
@@ -71,16 +61,23 @@ func FitPALB(ctx context.Context, d *datasets.Data, cfg *PALBConfig, tc *TrainCo
 
 // FitPALBModel is FitPALB that also returns the fitted model.
 func FitPALBModel(ctx context.Context, d *datasets.Data, cfg *PALBConfig, tc *TrainConfig, fc *FewShotConfig, seed uint64) (metrics.Metrics, *PALB, error) {
+	return fitPAL(ctx, d, tc, fc, seed, cfg.HeadConfig, cfg.PALOptim, cfg.K, func(rng *rand.Rand) (*PALB, error) { return NewPALB(cfg, d, rng) })
+}
+
+// fitPAL builds a PAL model from the run's random source and fits it (FitPersonalized with the
+// authors' parameter groups); a user costs K weights.
+func fitPAL[M Personalized](ctx context.Context, d *datasets.Data, tc *TrainConfig, fc *FewShotConfig, seed uint64, h HeadConfig, o PALOptim, k int, build func(*rand.Rand) (M, error)) (metrics.Metrics, M, error) {
+	var zero M
 	rng := NewRand(seed, seeds.FitStream)
-	m, err := NewPALB(cfg, d, rng)
+	m, err := build(rng)
 	if err != nil {
-		return metrics.Metrics{}, nil, err
+		return metrics.Metrics{}, zero, err
 	}
-	out, err := FitPersonalized(ctx, m, d, palGroups(cfg.HeadConfig, cfg.PALOptim), tc, fc, seed, rng)
+	out, err := FitPersonalized(ctx, m, d, palGroups(h, o), tc, fc, seed, rng)
 	if err != nil {
-		return metrics.Metrics{}, nil, err
+		return metrics.Metrics{}, zero, err
 	}
-	out.ParamsPerUser, out.FrozenParams = cfg.K, cfg.EmbeddingParams
+	out.ParamsPerUser, out.FrozenParams = k, o.EmbeddingParams
 	return out, m, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/pal-harness/pal/datasets"
+	"github.com/pal-harness/pal/internal/experiment"
 	"github.com/pal-harness/pal/models"
 	"github.com/pal-harness/pal/sweeps/runstore"
 )
@@ -251,5 +252,41 @@ epochs = 2
 	}
 	if _, err := os.Stat(filepath.Join(root, "out2", "runs.csv")); err == nil {
 		t.Error("runs were started despite the missing score")
+	}
+}
+
+// A model kind outside package models (BTL, in baselines) is saved with --save-models and
+// served by pal score, which needs no user: its rewards reproduce the run's accuracy.
+func TestScoreServesBTL(t *testing.T) {
+	dataDir, d := promptFolder(t)
+	root := filepath.Dir(dataDir)
+	spec := writeSpec(t, root, "btl.toml", "seeds = [1]\n[dataset]\nkind = \"files\"\npath = \"data\"\n[[model]]\nkind = \"btl\"\nwidth = 4\n[train]\nepochs = 5\nbatch_size = 16\n")
+	out := filepath.Join(root, "out")
+	if code, _, stderr := runPal(t, "run", spec, "--out", out, "--no-report", "--save-models"); code != 0 {
+		t.Fatalf("pal run: exit %d\n%s", code, stderr)
+	}
+	files, _ := filepath.Glob(filepath.Join(out, "*", experiment.ModelFile))
+	if len(files) != 1 {
+		t.Fatalf("%d model files, want the BTL run's", len(files))
+	}
+	var res runstore.Result
+	raw, _ := os.ReadFile(filepath.Join(filepath.Dir(files[0]), runstore.ResultFile))
+	if err := json.Unmarshal(raw, &res); err != nil {
+		t.Fatal(err)
+	}
+	csvPath := filepath.Join(root, "btl.csv")
+	if code, _, stderr := runPal(t, "score", files[0], "--items", filepath.Join(dataDir, "items.npy"), "--out", csvPath); code != 0 {
+		t.Fatalf("pal score: exit %d\n%s", code, stderr)
+	}
+	r := readScores(t, csvPath)
+	var acc float64
+	for _, p := range d.Splits[datasets.Test] {
+		acc += models.Correct(r[p.Left]-r[p.Right], p.LeftPreferred)
+	}
+	if acc /= float64(len(d.Splits[datasets.Test])); acc != res.Metrics.Splits["test"].Accuracy {
+		t.Errorf("test accuracy from pal score %v, in result.json %v", acc, res.Metrics.Splits["test"].Accuracy)
+	}
+	if code, _, stderr := runPal(t, "score", files[0], "--items", filepath.Join(dataDir, "items.npy"), "--user", "u0001"); code != 2 || !strings.Contains(stderr, "same reward") {
+		t.Errorf("--user with a BTL model: exit %d, stderr %q", code, stderr)
 	}
 }

@@ -50,3 +50,14 @@ func (p Place) Stat() (fs.FileInfo, error) {
 	}
 	return st, err
 }
+
+// Find is Locate then Stat: where the data set of e is read from and what is there, or a
+// *MissingError.
+func Find(e Entry, given, cacheDir string, file bool) (Place, fs.FileInfo, error) {
+	pl, err := Locate(e, given, cacheDir, file)
+	if err != nil {
+		return pl, nil, err
+	}
+	st, err := pl.Stat()
+	return pl, st, err
+}

@@ -14,11 +14,6 @@ import (
 // The persona-in-pal kind (datasets.Kind): the authors' parquet release for one K, its
 // statements embedded by the configured embedder.
 
-func (c *Config) place(env datasets.Env) (catalog.Place, error) {
-	e, _ := catalog.New(catalogEntries()).Lookup(CatalogName(c.K))
-	return catalog.Locate(e, env.Resolve(c.Path), env.CacheDir, false)
-}
-
 // Check implements datasets.Kind: the folder holds parquet files of the seen users.
 func (c *Config) Check(env datasets.Env) error {
 	_, err := c.locate(env)
@@ -27,11 +22,9 @@ func (c *Config) Check(env datasets.Env) error {
 
 // locate is where the release is, or why it is not there.
 func (c *Config) locate(env datasets.Env) (catalog.Place, error) {
-	pl, err := c.place(env)
+	e, _ := catalog.New(catalogEntries()).Lookup(CatalogName(c.K))
+	pl, _, err := catalog.Find(e, env.Resolve(c.Path), env.CacheDir, false)
 	if err != nil {
-		return pl, err
-	}
-	if _, err := pl.Stat(); err != nil {
 		return pl, err
 	}
 	seen := filepath.Join(pl.Path, fmt.Sprintf("k-%d_seen", c.K))

@@ -25,11 +25,7 @@ func entry(name string, entries []catalog.Entry) catalog.Entry {
 
 // check says whether the archive is on disk.
 func (c *archiveConfig) check(env datasets.Env, e catalog.Entry) (catalog.Place, error) {
-	pl, err := catalog.Locate(e, env.Resolve(c.Path), env.CacheDir, true)
-	if err != nil {
-		return pl, err
-	}
-	st, err := pl.Stat()
+	pl, st, err := catalog.Find(e, env.Resolve(c.Path), env.CacheDir, true)
 	if err != nil {
 		return pl, err
 	}

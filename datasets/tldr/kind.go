@@ -14,10 +14,6 @@ import (
 // The reddit-tldr kind (datasets.Kind): where the comparison files are, whether they are all
 // there, and the build (Construct, then Build with the configured embedder).
 
-func (c *Config) place(env datasets.Env) (catalog.Place, error) {
-	return catalog.Locate(catalogEntries()[0], env.Resolve(c.Path), env.CacheDir, false)
-}
-
 // Check implements datasets.Kind: the folder holds every comparison file.
 func (c *Config) Check(env datasets.Env) error {
 	_, err := c.locate(env)
@@ -26,11 +22,7 @@ func (c *Config) Check(env datasets.Env) error {
 
 // locate is where the comparison files are, or why they are not there.
 func (c *Config) locate(env datasets.Env) (catalog.Place, error) {
-	pl, err := c.place(env)
-	if err != nil {
-		return pl, err
-	}
-	st, err := pl.Stat()
+	pl, st, err := catalog.Find(catalogEntries()[0], env.Resolve(c.Path), env.CacheDir, false)
 	if err != nil {
 		return pl, err
 	}

@@ -64,6 +64,12 @@ func ReadFile(path string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
+	return ReadAll(path, f, size)
+}
+
+// ReadAll reads the rest of f (opened by Open, with size bytes) into memory: exactly size
+// bytes, an error when the file was cut short meanwhile.
+func ReadAll(path string, f *os.File, size int64) ([]byte, error) {
 	if int64(int(size)) != size {
 		return nil, fmt.Errorf("%s has %d bytes, more than this system can hold in memory", path, size)
 	}
