@@ -86,6 +86,34 @@ func dropSource(mlp MLPConfig) func() *rand.Rand {
 	}
 }
 
+// palModel is what a gradient check needs of PAL-A and PAL-B: the batch loss with its
+// backward pass, and the few-shot (frozen) mode.
+type palModel interface {
+	Params() []*Param
+	Users() *UserTable
+	batch(pairs []datasets.Pair, rng *rand.Rand, backward, eval bool) float64
+	freeze()
+}
+
+// checkPALGrads checks every gradient of m (head h) on the training and unseen-training pairs
+// of d, then the unseen users' weights alone after freeze: the two modes every PAL variant
+// trains in.
+func checkPALGrads(t *testing.T, name string, m palModel, h *head, d *datasets.Data, v variant, rng *rand.Rand) {
+	t.Helper()
+	prepareForCheck(m.Users(), h, rng)
+	pairs := append(append([]datasets.Pair(nil), d.Splits[datasets.Train]...), d.Splits[datasets.UnseenTrain]...)
+	drop := dropSource(v.mlp)
+	checkGrads(t, name, m.Params(),
+		func() float64 { return m.batch(pairs, drop(), false, false) },
+		func() { m.batch(pairs, drop(), true, false) })
+
+	m.freeze()
+	unseen := d.Splits[datasets.UnseenTrain]
+	checkGrads(t, name+"/frozen", []*Param{m.Users().unseenW},
+		func() float64 { return m.batch(unseen, nil, false, false) },
+		func() { m.batch(unseen, nil, true, false) })
+}
+
 // TestPALAHeadGradients checks every score and loss with every user map, with and without user
 // weighting, the norm bound, a softmax temperature, dropout and a residual MLP, in shared
 // training and in few-shot (frozen) mode.
@@ -103,18 +131,7 @@ func TestPALAHeadGradients(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				prepareForCheck(m.UserTable, m.head, rng)
-				pairs := append(append([]datasets.Pair(nil), d.Splits[datasets.Train]...), d.Splits[datasets.UnseenTrain]...)
-				drop := dropSource(v.mlp)
-				checkGrads(t, name, m.Params(),
-					func() float64 { return m.batch(pairs, drop(), false, false) },
-					func() { m.batch(pairs, drop(), true, false) })
-
-				m.freeze()
-				unseen := d.Splits[datasets.UnseenTrain]
-				checkGrads(t, name+"/frozen", []*Param{m.unseenW},
-					func() float64 { return m.batch(unseen, nil, false, false) },
-					func() { m.batch(unseen, nil, true, false) })
+				checkPALGrads(t, name, m, m.head, d, v, rng)
 			}
 		}
 	}
@@ -137,18 +154,7 @@ func TestPALBGradients(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			prepareForCheck(m.UserTable, m.head, rng)
-			pairs := append(append([]datasets.Pair(nil), d.Splits[datasets.Train]...), d.Splits[datasets.UnseenTrain]...)
-			drop := dropSource(v.mlp)
-			checkGrads(t, name, m.Params(),
-				func() float64 { return m.batch(pairs, drop(), false, false) },
-				func() { m.batch(pairs, drop(), true, false) })
-
-			m.freeze()
-			unseen := d.Splits[datasets.UnseenTrain]
-			checkGrads(t, name+"/frozen", []*Param{m.unseenW},
-				func() float64 { return m.batch(unseen, nil, false, false) },
-				func() { m.batch(unseen, nil, true, false) })
+			checkPALGrads(t, name, m, m.head, d, v, rng)
 		}
 	}
 }
