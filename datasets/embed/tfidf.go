@@ -201,36 +201,28 @@ func tfidf(texts []string, minDF int) *csr {
 	return m
 }
 
-// mulDense returns A B for B (cols x k), as a dense rows x k matrix.
-func (a *csr) mulDense(b *mat.Dense) *mat.Dense {
+// mul returns A B for B (cols x k), a dense rows x k matrix, or with transpose Aᵀ B for B
+// (rows x k), a dense cols x k matrix. Both walk the non-zeros of A in storage order: entry
+// (i, j) adds its value times row j of B to row i of the result, or, transposed, times row i
+// of B to row j.
+func (a *csr) mul(b *mat.Dense, transpose bool) *mat.Dense {
 	_, k := b.Dims()
-	out := mat.NewDense(a.rows, k, nil)
-	raw := out.RawMatrix()
-	braw := b.RawMatrix()
-	for i := range a.rows {
-		dst := raw.Data[i*raw.Stride : i*raw.Stride+k]
-		for p := a.ptr[i]; p < a.ptr[i+1]; p++ {
-			v := a.val[p]
-			src := braw.Data[a.idx[p]*braw.Stride : a.idx[p]*braw.Stride+k]
-			for c, s := range src {
-				dst[c] += v * s
-			}
-		}
+	rows := a.rows
+	if transpose {
+		rows = a.cols
 	}
-	return out
-}
-
-// tMulDense returns Aᵀ B for B (rows x k), as a dense cols x k matrix.
-func (a *csr) tMulDense(b *mat.Dense) *mat.Dense {
-	_, k := b.Dims()
-	out := mat.NewDense(a.cols, k, nil)
+	out := mat.NewDense(rows, k, nil)
 	raw := out.RawMatrix()
 	braw := b.RawMatrix()
 	for i := range a.rows {
-		src := braw.Data[i*braw.Stride : i*braw.Stride+k]
 		for p := a.ptr[i]; p < a.ptr[i+1]; p++ {
 			v := a.val[p]
-			dst := raw.Data[a.idx[p]*raw.Stride : a.idx[p]*raw.Stride+k]
+			di, si := i, a.idx[p]
+			if transpose {
+				di, si = si, di
+			}
+			dst := raw.Data[di*raw.Stride : di*raw.Stride+k]
+			src := braw.Data[si*braw.Stride : si*braw.Stride+k]
 			for c, s := range src {
 				dst[c] += v * s
 			}
@@ -297,16 +289,16 @@ func truncatedSVD(ctx context.Context, a *csr, k int, seed uint64) ([]float64, e
 	for i := range od {
 		od[i] = rng.NormFloat64()
 	}
-	q := orthonormalize(a.mulDense(omega))
+	q := orthonormalize(a.mul(omega, false))
 	for range powerIters {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		z := orthonormalize(a.tMulDense(q))
-		q = orthonormalize(a.mulDense(z))
+		z := orthonormalize(a.mul(q, true))
+		q = orthonormalize(a.mul(z, false))
 	}
 	// B = Qᵀ A (l x cols) = (Aᵀ Q)ᵀ; A ≈ Q B = (Q Ub) Σ Vᵀ.
-	bt := a.tMulDense(q) // cols x l
+	bt := a.mul(q, true) // cols x l
 	var svd mat.SVD
 	if ok := svd.Factorize(bt, mat.SVDThin); !ok {
 		return nil, fmt.Errorf("tfidf-svd: SVD did not converge on %d texts x %d terms", a.rows, a.cols)
