@@ -49,34 +49,40 @@ var dtypes = map[string]dtypeInfo{
 		return float64(math.Float32frombits(o.Uint32(b))), 0
 	}},
 	"f8": {8, false, func(b []byte, o binary.ByteOrder) (float64, int64) { return math.Float64frombits(o.Uint64(b)), 0 }},
-	"i1": {1, true, func(b []byte, _ binary.ByteOrder) (float64, int64) { return float64(int8(b[0])), int64(int8(b[0])) }},
-	"u1": {1, true, func(b []byte, _ binary.ByteOrder) (float64, int64) { return float64(b[0]), int64(b[0]) }},
+	"i1": integer[int8](),
+	"u1": integer[uint8](),
 	"b1": {1, true, func(b []byte, _ binary.ByteOrder) (float64, int64) {
 		if b[0] != 0 {
 			return 1, 1
 		}
 		return 0, 0
 	}},
-	"i2": {2, true, func(b []byte, o binary.ByteOrder) (float64, int64) {
-		v := int16(o.Uint16(b))
+	"i2": integer[int16](),
+	"u2": integer[uint16](),
+	"i4": integer[int32](),
+	"u4": integer[uint32](),
+	"i8": integer[int64](),
+}
+
+// integer describes the integer type T: its bytes in the array's order, converted to T so that
+// signed types keep their sign.
+func integer[T int8 | uint8 | int16 | uint16 | int32 | uint32 | int64]() dtypeInfo {
+	size := binary.Size(T(0))
+	return dtypeInfo{size, true, func(b []byte, o binary.ByteOrder) (float64, int64) {
+		var bits uint64
+		switch size {
+		case 1:
+			bits = uint64(b[0])
+		case 2:
+			bits = uint64(o.Uint16(b))
+		case 4:
+			bits = uint64(o.Uint32(b))
+		default:
+			bits = o.Uint64(b)
+		}
+		v := T(bits)
 		return float64(v), int64(v)
-	}},
-	"u2": {2, true, func(b []byte, o binary.ByteOrder) (float64, int64) {
-		v := o.Uint16(b)
-		return float64(v), int64(v)
-	}},
-	"i4": {4, true, func(b []byte, o binary.ByteOrder) (float64, int64) {
-		v := int32(o.Uint32(b))
-		return float64(v), int64(v)
-	}},
-	"u4": {4, true, func(b []byte, o binary.ByteOrder) (float64, int64) {
-		v := o.Uint32(b)
-		return float64(v), int64(v)
-	}},
-	"i8": {8, true, func(b []byte, o binary.ByteOrder) (float64, int64) {
-		v := int64(o.Uint64(b))
-		return float64(v), v
-	}},
+	}}
 }
 
 // halfToFloat32 converts an IEEE 754 binary16 value.
