@@ -14,7 +14,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/nlpodyssey/gopickle/types"
 	"github.com/pal-harness/pal/datasets"
 )
 
@@ -296,13 +295,7 @@ func listIDs(raw []byte) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var items []any
-	switch x := obj.(type) {
-	case *types.List:
-		items = *x
-	case *types.Tuple:
-		items = *x
-	case *array:
+	if x, ok := obj.(*array); ok {
 		if x.i == nil {
 			return nil, fmt.Errorf("a tensor of %s: want integer ids", x.dtype)
 		}
@@ -311,7 +304,9 @@ func listIDs(raw []byte) ([]string, error) {
 			out[k] = fmt.Sprint(v)
 		}
 		return out, nil
-	default:
+	}
+	items, ok := elements(obj)
+	if !ok {
 		return nil, fmt.Errorf("holds %s: want a list of ids", describe(obj))
 	}
 	out := make([]string, len(items))

@@ -491,37 +491,34 @@ func resolve(v any) (any, error) {
 		return x.a, nil
 	case *tensor:
 		return x.materialize()
-	case *types.Tuple:
-		for i, e := range *x {
-			r, err := resolve(e)
-			if err != nil {
-				return nil, err
-			}
-			(*x)[i] = r
+	}
+	items, _ := elements(v) // resolved in place: items shares the tuple's or list's storage
+	for i, e := range items {
+		r, err := resolve(e)
+		if err != nil {
+			return nil, err
 		}
-		return x, nil
-	case *types.List:
-		for i, e := range *x {
-			r, err := resolve(e)
-			if err != nil {
-				return nil, err
-			}
-			(*x)[i] = r
-		}
-		return x, nil
+		items[i] = r
 	}
 	return v, nil
 }
 
+// elements returns the items of a tuple or a list, the unpickler's two sequence types, which
+// the readers accept alike; ok is false for any other value.
+func elements(v any) (items []any, ok bool) {
+	switch x := v.(type) {
+	case *types.Tuple:
+		return *x, true
+	case *types.List:
+		return *x, true
+	}
+	return nil, false
+}
+
 // intTuple reads a shape or stride: a tuple (or list) of non-negative ints.
 func intTuple(v any) ([]int, error) {
-	var items []any
-	switch t := v.(type) {
-	case *types.Tuple:
-		items = *t
-	case *types.List:
-		items = *t
-	default:
+	items, ok := elements(v)
+	if !ok {
 		return nil, fmt.Errorf("%v (%T) is not a tuple of integers", v, v)
 	}
 	out := make([]int, len(items))
@@ -544,12 +541,7 @@ func asVector(v any) ([]float64, string, error) {
 		}
 		return x.f, x.dtype, nil
 	case *types.List, *types.Tuple:
-		var items []any
-		if l, ok := x.(*types.List); ok {
-			items = *l
-		} else {
-			items = *x.(*types.Tuple)
-		}
+		items, _ := elements(x)
 		if len(items) == 0 {
 			return nil, "", fmt.Errorf("empty list")
 		}

@@ -108,13 +108,7 @@ func parseSample(obj any) (*sample, error) {
 	if s.prompt, dt[0], err = asVector(x.Get(1)); err != nil {
 		return nil, fmt.Errorf("prompt embedding: %w", err)
 	}
-	var pair []any
-	switch p := x.Get(2).(type) {
-	case *types.Tuple:
-		pair = *p
-	case *types.List:
-		pair = *p
-	}
+	pair, _ := elements(x.Get(2))
 	if len(pair) != 2 {
 		return nil, fmt.Errorf("the image pair is %s: %s", describe(x.Get(2)), want)
 	}
