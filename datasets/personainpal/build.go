@@ -85,13 +85,6 @@ func (s *Stats) String() string {
 	return b.String()
 }
 
-// Label conventions: the smaller value means the LEFT statement was preferred (the authors'
-// y = -1), the larger the right.
-var conventions = []struct {
-	name        string
-	left, right float64
-}{{"{-1,+1}", -1, 1}, {"{-1,3}", -1, 3}, {"{0,1}", 0, 1}}
-
 // Read reads the release's parquet files for opt.K from dir (see the package documentation for
 // the layout and the column mapping).
 func Read(dir string, opt Options) (*Release, error) {
@@ -173,19 +166,8 @@ func Read(dir string, opt Options) (*Release, error) {
 			seenY[r.y] = r.where
 		}
 	}
-	for _, c := range conventions {
-		ok := true
-		for y := range seenY {
-			if y != c.left && y != c.right {
-				ok = false
-			}
-		}
-		if ok {
-			st.Labels = c.name
-			break
-		}
-	}
-	if st.Labels == "" {
+	var ok bool
+	if st.Labels, ok = datasets.LabelConvention(seenY); !ok {
 		var ex []string
 		for y, w := range seenY {
 			ex = append(ex, fmt.Sprintf("%g (%s)", y, w))

@@ -106,13 +106,6 @@ func (b *builder) add(sc *scanned) error {
 	return nil
 }
 
-// Label conventions of the authors' files. In each, the smaller value means the LEFT image
-// was preferred (the authors' y = -1), the larger the RIGHT (y = +1).
-var conventions = []struct {
-	name        string
-	left, right float64
-}{{"{-1,+1}", -1, 1}, {"{-1,3}", -1, 3}, {"{0,1}", 0, 1}}
-
 // labelConvention names the convention the labels follow, or says why they fit none.
 func labelConvention(pairs []rawPair) (string, error) {
 	seen := map[float64]string{}
@@ -121,17 +114,8 @@ func labelConvention(pairs []rawPair) (string, error) {
 			seen[p.y] = p.id
 		}
 	}
-	for _, c := range conventions {
-		ok := true
-		for y := range seen {
-			if y != c.left && y != c.right {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			return c.name, nil
-		}
+	if name, ok := datasets.LabelConvention(seen); ok {
+		return name, nil
 	}
 	var vals []float64
 	for y := range seen {
