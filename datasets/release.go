@@ -1,7 +1,9 @@
 package datasets
 
+import "github.com/pal-harness/pal/internal/seeds"
+
 // What the readers of the authors' releases (persona-in-pal, pick-a-pic, reddit-tldr) share:
-// the codings of their labels.
+// the codings of their labels and the final order of each split.
 
 // labelConventions are the codings of "which side was preferred" in the authors' files. In
 // each, the smaller value means the left item was preferred (the authors' y = -1), the larger
@@ -28,4 +30,19 @@ func LabelConvention(labels map[float64]string) (name string, ok bool) {
 		}
 	}
 	return "", false
+}
+
+// ShuffleSplits puts the pairs of every split in their final order, a shuffle seeded by seed
+// and the split's place in AllSplits (seeds.SplitOrder), and removes the splits without pairs.
+// Few-shot runs take the first pairs of each user, so this order decides which they get.
+func ShuffleSplits[P any](splits map[Split][]P, seed uint64) {
+	for i, sp := range AllSplits {
+		ps := splits[sp]
+		if len(ps) == 0 {
+			delete(splits, sp)
+			continue
+		}
+		r := seeds.SplitOrder.Rand(seed, i)
+		r.Shuffle(len(ps), func(a, b int) { ps[a], ps[b] = ps[b], ps[a] })
+	}
 }

@@ -218,14 +218,8 @@ func Read(dir string, opt Options) (*Release, error) {
 			rel.Pairs[datasets.Train] = append(rel.Pairs[datasets.Train], ps[nVal:]...)
 		}
 	}
-	for i, sp := range datasets.AllSplits {
-		ps := rel.Pairs[sp]
-		if len(ps) == 0 {
-			delete(rel.Pairs, sp)
-			continue
-		}
-		r := seeds.SplitOrder.Rand(opt.SplitSeed, i)
-		r.Shuffle(len(ps), func(a, b int) { ps[a], ps[b] = ps[b], ps[a] })
+	datasets.ShuffleSplits(rel.Pairs, opt.SplitSeed)
+	for sp, ps := range rel.Pairs {
 		st.Pairs[sp] = len(ps)
 	}
 	for _, u := range users {

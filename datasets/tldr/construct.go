@@ -293,15 +293,7 @@ func Construct(dir string, opt Options) (*Construction, error) {
 		con.Splits[datasets.UnseenVal] = append(con.Splits[datasets.UnseenVal], pool[nTrain:nTrain+nVal]...)
 		con.Splits[datasets.UnseenTest] = append(con.Splits[datasets.UnseenTest], pool[nTrain+nVal:]...)
 	}
-	for i, split := range datasets.AllSplits {
-		pairs := con.Splits[split]
-		if len(pairs) == 0 {
-			delete(con.Splits, split)
-			continue
-		}
-		r := seeds.SplitOrder.Rand(opt.SplitSeed, i)
-		r.Shuffle(len(pairs), func(a, b int) { pairs[a], pairs[b] = pairs[b], pairs[a] })
-	}
+	datasets.ShuffleSplits(con.Splits, opt.SplitSeed)
 	con.sum = h.Sum(nil)
 	con.Stats = st
 	con.Stats.fill(con)
