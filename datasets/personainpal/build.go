@@ -242,23 +242,13 @@ func Build(ctx context.Context, rel *Release, emb embed.Embedder) (*datasets.Dat
 	if emb == nil {
 		return nil, fmt.Errorf("persona-in-pal needs a text embedder")
 	}
-	var texts []string
-	item := map[string]int{}
-	row := func(s string) int {
-		if r, ok := item[s]; ok {
-			return r
-		}
-		item[s] = len(texts)
-		texts = append(texts, s)
-		return len(texts) - 1
-	}
+	var texts datasets.Texts
 	d := &datasets.Data{Name: "persona-in-pal", Splits: map[datasets.Split][]datasets.Pair{}}
 	for _, sp := range datasets.AllSplits {
 		for _, p := range rel.Pairs[sp] {
-			d.Splits[sp] = append(d.Splits[sp], datasets.Pair{User: p.User, Left: row(p.Left), Right: row(p.Right), Prompt: -1, LeftPreferred: p.LeftPreferred})
+			d.Splits[sp] = append(d.Splits[sp], datasets.Pair{User: p.User, Left: texts.Item(p.Left), Right: texts.Item(p.Right), Prompt: -1, LeftPreferred: p.LeftPreferred})
 		}
 	}
-	nItems := len(texts)
 	hasPrompts := false
 	for _, ps := range rel.Pairs {
 		for _, p := range ps {
@@ -266,27 +256,17 @@ func Build(ctx context.Context, rel *Release, emb embed.Embedder) (*datasets.Dat
 		}
 	}
 	if hasPrompts {
-		prompt := map[string]int{}
 		for _, sp := range datasets.AllSplits {
 			for i, p := range rel.Pairs[sp] {
-				r, ok := prompt[p.Prompt]
-				if !ok {
-					r = len(texts) - nItems
-					prompt[p.Prompt] = r
-					texts = append(texts, p.Prompt)
-				}
-				d.Splits[sp][i].Prompt = r
+				d.Splits[sp][i].Prompt = texts.Prompt(p.Prompt)
 			}
 		}
 	}
-	vecs, err := emb.Embed(ctx, texts)
+	vecs, dim, err := texts.Embed(ctx, emb, "persona-in-pal")
 	if err != nil {
-		return nil, fmt.Errorf("persona-in-pal: embedding %d texts with %s: %w", len(texts), emb.Name(), err)
+		return nil, err
 	}
-	dim := emb.Dim()
-	if dim <= 0 || len(vecs) != len(texts)*dim {
-		return nil, fmt.Errorf("persona-in-pal: embedder %s returned %d values for %d texts of dimension %d", emb.Name(), len(vecs), len(texts), dim)
-	}
+	nItems := texts.Items()
 	d.Dim, d.Items = dim, datasets.Float32s(vecs[:nItems*dim]) // stored as float32
 	if hasPrompts {
 		d.PromptDim, d.Prompts = dim, datasets.Float32s(vecs[nItems*dim:])

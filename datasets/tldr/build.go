@@ -31,58 +31,36 @@ func Build(ctx context.Context, c *Construction, emb embed.Embedder) (*datasets.
 	if emb == nil {
 		return nil, fmt.Errorf("reddit-tldr needs a text embedder")
 	}
-	var texts []string
-	row := map[string]int{}
+	var texts datasets.Texts
 	twin := map[string]int{}
-	item := func(s string) int {
-		if r, ok := row[s]; ok {
-			return r
-		}
-		row[s] = len(texts)
-		texts = append(texts, s)
-		return len(texts) - 1
-	}
 	type ref struct{ left, right, post int }
 	refs := map[datasets.Split][]ref{}
 	for _, split := range datasets.AllSplits {
 		for _, p := range c.Splits[split] {
-			l := item(p.Left)
-			r := item(p.Right)
+			l := texts.Item(p.Left)
+			r := texts.Item(p.Right)
 			if l == r {
 				t, ok := twin[p.Right]
 				if !ok {
-					t = len(texts)
+					t = texts.AddItem(p.Right)
 					twin[p.Right] = t
-					texts = append(texts, p.Right)
 				}
 				r = t
 			}
 			refs[split] = append(refs[split], ref{left: l, right: r})
 		}
 	}
-	nItems := len(texts)
-	postRow := map[string]int{}
 	for _, split := range datasets.AllSplits {
 		for i, p := range c.Splits[split] {
-			r, ok := postRow[p.Post]
-			if !ok {
-				r = len(texts) - nItems
-				postRow[p.Post] = r
-				texts = append(texts, p.Post)
-			}
-			refs[split][i].post = r
+			refs[split][i].post = texts.Prompt(p.Post)
 		}
 	}
-	if len(texts) == 0 {
+	if texts.Len() == 0 {
 		return nil, fmt.Errorf("reddit-tldr: the construction has no pairs")
 	}
-	vecs, err := emb.Embed(ctx, texts)
+	vecs, dim, err := texts.Embed(ctx, emb, "reddit-tldr")
 	if err != nil {
-		return nil, fmt.Errorf("reddit-tldr: embedding %d texts with %s: %w", len(texts), emb.Name(), err)
-	}
-	dim := emb.Dim()
-	if dim <= 0 || len(vecs) != len(texts)*dim {
-		return nil, fmt.Errorf("reddit-tldr: embedder %s returned %d values for %d texts of dimension %d", emb.Name(), len(vecs), len(texts), dim)
+		return nil, err
 	}
 	for i, v := range vecs {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
@@ -90,6 +68,7 @@ func Build(ctx context.Context, c *Construction, emb embed.Embedder) (*datasets.
 		}
 	}
 
+	nItems := texts.Items()
 	d := &datasets.Data{
 		Name:      CatalogName,
 		Dim:       dim,
