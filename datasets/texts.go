@@ -2,6 +2,8 @@ package datasets
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 
 	"github.com/pal-harness/pal/datasets/embed"
@@ -74,3 +76,13 @@ func (t *Texts) Embed(ctx context.Context, emb embed.Embedder, kind string) (vec
 
 // Items is the number of item rows.
 func (t *Texts) Items() int { return len(t.all) - t.prompts }
+
+// TextFingerprint is the fingerprint of a data set of embedded texts: sum, the hash of what
+// was read (files, options, builder version), extended by the embedder's name and dimension,
+// since another embedder gives other vectors from the same texts.
+func TextFingerprint(sum []byte, emb embed.Embedder, dim int) string {
+	h := sha256.New()
+	h.Write(sum)
+	fmt.Fprintf(h, "embedder\x00%s\x00%d\n", emb.Name(), dim)
+	return hex.EncodeToString(h.Sum(nil))
+}

@@ -3,7 +3,6 @@ package personainpal
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"math"
 	"slices"
@@ -275,10 +274,7 @@ func Build(ctx context.Context, rel *Release, emb embed.Embedder) (*datasets.Dat
 	if len(rel.GroupNames) > 0 {
 		d.NumGroups, d.GroupNames = len(rel.GroupNames), append([]string(nil), rel.GroupNames...)
 	}
-	h := sha256.New()
-	h.Write(rel.sum)
-	fmt.Fprintf(h, "embedder\x00%s\x00%d\n", emb.Name(), dim)
-	d.Fingerprint = hex.EncodeToString(h.Sum(nil))
+	d.Fingerprint = datasets.TextFingerprint(rel.sum, emb, dim)
 	if err := d.Validate(); err != nil {
 		return nil, fmt.Errorf("persona-in-pal: %w", err)
 	}

@@ -2,8 +2,6 @@ package tldr
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"math"
 
@@ -97,10 +95,7 @@ func Build(ctx context.Context, c *Construction, emb embed.Embedder) (*datasets.
 			d.ExpectedBayesAccuracy[split] = 1
 		}
 	}
-	h := sha256.New()
-	h.Write(c.sum)
-	fmt.Fprintf(h, "embedder\x00%s\x00%d\n", emb.Name(), dim)
-	d.Fingerprint = hex.EncodeToString(h.Sum(nil))
+	d.Fingerprint = datasets.TextFingerprint(c.sum, emb, dim)
 	if err := d.Validate(); err != nil {
 		return nil, fmt.Errorf("reddit-tldr: %w", err)
 	}
