@@ -143,16 +143,10 @@ func TestDataArgumentErrors(t *testing.T) {
 
 func TestDataInfoOnBringYourOwnFolder(t *testing.T) {
 	dir := t.TempDir()
-	cfg := datasets.DefaultSynthetic()
-	cfg.Items, cfg.SeenUsers, cfg.UnseenUsers, cfg.PairsPerUser = 50, 4, 2, 10
-	cfg.UnseenTrain, cfg.UnseenVal, cfg.UnseenTest = 3, 2, 4
-	d, err := datasets.GenerateSynthetic(cfg, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := datasets.WriteFiles(dir, d); err != nil {
-		t.Fatal(err)
-	}
+	writeFolder(t, dir, synthetic(t, 1, func(cfg *datasets.SyntheticConfig) {
+		cfg.Items, cfg.SeenUsers, cfg.UnseenUsers, cfg.PairsPerUser = 50, 4, 2, 10
+		cfg.UnseenTrain, cfg.UnseenVal, cfg.UnseenTest = 3, 2, 4
+	}))
 	code, out, errOut := runData(t, experiment.Catalog(), map[string]string{}, "info", dir)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)

@@ -69,9 +69,8 @@ func runPal(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, o.String(), e.String()
 }
 
-// metricColumns returns runs.csv without the columns that legitimately differ between runs
-// (wall time), so the rest can be compared byte for byte.
-func metricColumns(t *testing.T, path string) string {
+// readCSV returns the rows of a CSV file (runs.csv, a scores file), the header first.
+func readCSV(t *testing.T, path string) [][]string {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -82,6 +81,34 @@ func metricColumns(t *testing.T, path string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return rows
+}
+
+// synthetic generates synthetic data with seed: the default config changed by edit.
+func synthetic(t *testing.T, seed uint64, edit func(cfg *datasets.SyntheticConfig)) *datasets.Data {
+	t.Helper()
+	cfg := datasets.DefaultSynthetic()
+	edit(cfg)
+	d, err := datasets.GenerateSynthetic(cfg, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// writeFolder writes d to dir as a bring-your-own folder (items.npy, pairs.csv, users.csv).
+func writeFolder(t *testing.T, dir string, d *datasets.Data) {
+	t.Helper()
+	if err := datasets.WriteFiles(dir, d); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// metricColumns returns runs.csv without the columns that legitimately differ between runs
+// (wall time), so the rest can be compared byte for byte.
+func metricColumns(t *testing.T, path string) string {
+	t.Helper()
+	rows := readCSV(t, path)
 	drop := -1
 	for i, h := range rows[0] {
 		if h == "wall_seconds" {
@@ -266,16 +293,10 @@ func TestReadmeSpecParses(t *testing.T) {
 // A bring-your-own folder, given relative to the spec, runs end to end like synthetic data.
 func TestRunOnFilesFolder(t *testing.T) {
 	dir := t.TempDir()
-	cfg := datasets.DefaultSynthetic()
-	cfg.Items, cfg.SeenUsers, cfg.UnseenUsers, cfg.PairsPerUser = 80, 6, 2, 20
-	cfg.UnseenTrain, cfg.UnseenVal, cfg.UnseenTest = 6, 2, 6
-	d, err := datasets.GenerateSynthetic(cfg, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := datasets.WriteFiles(filepath.Join(dir, "mydata"), d); err != nil {
-		t.Fatal(err)
-	}
+	writeFolder(t, filepath.Join(dir, "mydata"), synthetic(t, 3, func(cfg *datasets.SyntheticConfig) {
+		cfg.Items, cfg.SeenUsers, cfg.UnseenUsers, cfg.PairsPerUser = 80, 6, 2, 20
+		cfg.UnseenTrain, cfg.UnseenVal, cfg.UnseenTest = 6, 2, 6
+	}))
 	spec := writeSpec(t, dir, "byo.toml", `
 seeds = [1]
 [dataset]

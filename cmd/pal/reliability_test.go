@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/csv"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -39,14 +38,9 @@ epochs = 20
 	if code != 1 {
 		t.Fatalf("exit %d, want 1 (a run failed); stderr:\n%s", code, stderr)
 	}
-	f, err := os.Open(filepath.Join(out, runstore.RunsCSV))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil || len(rows) != 2 {
-		t.Fatalf("runs.csv: %v, %d rows", err, len(rows))
+	rows := readCSV(t, filepath.Join(out, runstore.RunsCSV))
+	if len(rows) != 2 {
+		t.Fatalf("runs.csv has %d rows, want the header and one run", len(rows))
 	}
 	col := map[string]int{}
 	for i, h := range rows[0] {
@@ -125,12 +119,9 @@ func TestUnsafeNamesAndOutputsExitTwo(t *testing.T) {
 // defect 7).
 func TestDataWithoutTrainingPairs(t *testing.T) {
 	dir := t.TempDir()
-	cfg := datasets.DefaultSynthetic()
-	cfg.Items, cfg.SeenUsers, cfg.UnseenUsers, cfg.PairsPerUser = 60, 4, 0, 10
-	d, err := datasets.GenerateSynthetic(cfg, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := synthetic(t, 1, func(cfg *datasets.SyntheticConfig) {
+		cfg.Items, cfg.SeenUsers, cfg.UnseenUsers, cfg.PairsPerUser = 60, 4, 0, 10
+	})
 	// One seen user keeps only its test pairs.
 	var train []datasets.Pair
 	for _, p := range d.Splits[datasets.Train] {
@@ -140,18 +131,14 @@ func TestDataWithoutTrainingPairs(t *testing.T) {
 	}
 	d.Splits[datasets.Train] = train
 	some := filepath.Join(dir, "some")
-	if err := datasets.WriteFiles(some, d); err != nil {
-		t.Fatal(err)
-	}
+	writeFolder(t, some, d)
 	code, out, errOut := runData(t, experiment.Catalog(), map[string]string{}, "info", some)
 	if code != 0 || !strings.Contains(out, "warning: 1 seen user(s) have no training pairs") || !strings.Contains(out, d.Users[0].ID) {
 		t.Errorf("info: exit %d, output:\n%s%s", code, out, errOut)
 	}
 	d.Splits[datasets.Train] = nil
 	none := filepath.Join(dir, "none")
-	if err := datasets.WriteFiles(none, d); err != nil {
-		t.Fatal(err)
-	}
+	writeFolder(t, none, d)
 	spec := writeSpec(t, dir, "s.toml", "seeds = [1]\n[dataset]\nkind = \"files\"\npath = \"none\"\n[[model]]\nkind = \"btl\"\n")
 	out2 := filepath.Join(dir, "out")
 	code, _, stderr := runPal(t, "run", spec, "--out", out2)
@@ -184,15 +171,9 @@ func TestOversizedRunsExitTwo(t *testing.T) {
 // pal data info says when users.csv lists users that have no pair (they are ignored).
 func TestDataInfoNamesUsersWithoutPairs(t *testing.T) {
 	dir := t.TempDir()
-	cfg := datasets.DefaultSynthetic()
-	cfg.Items, cfg.SeenUsers, cfg.UnseenUsers, cfg.PairsPerUser = 40, 3, 0, 10
-	d, err := datasets.GenerateSynthetic(cfg, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := datasets.WriteFiles(dir, d); err != nil {
-		t.Fatal(err)
-	}
+	writeFolder(t, dir, synthetic(t, 1, func(cfg *datasets.SyntheticConfig) {
+		cfg.Items, cfg.SeenUsers, cfg.UnseenUsers, cfg.PairsPerUser = 40, 3, 0, 10
+	}))
 	f, err := os.OpenFile(filepath.Join(dir, datasets.UsersFile), os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -19,19 +18,13 @@ import (
 // promptFolder writes a small prompt-conditioned synthetic data set as a bring-your-own folder.
 func promptFolder(t *testing.T) (string, *datasets.Data) {
 	t.Helper()
-	dc := datasets.DefaultSynthetic()
-	dc.Dim, dc.LatentDim, dc.KTrue, dc.Items = 5, 3, 2, 60
-	dc.SeenUsers, dc.UnseenUsers, dc.PairsPerUser = 4, 2, 30
-	dc.UnseenTrain, dc.UnseenVal, dc.UnseenTest = 8, 4, 6
-	dc.Prompts, dc.PromptDim = 3, 4
-	g, err := datasets.GenerateSynthetic(dc, 5)
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := filepath.Join(t.TempDir(), "data")
-	if err := datasets.WriteFiles(dir, g); err != nil {
-		t.Fatal(err)
-	}
+	writeFolder(t, dir, synthetic(t, 5, func(dc *datasets.SyntheticConfig) {
+		dc.Dim, dc.LatentDim, dc.KTrue, dc.Items = 5, 3, 2, 60
+		dc.SeenUsers, dc.UnseenUsers, dc.PairsPerUser = 4, 2, 30
+		dc.UnseenTrain, dc.UnseenVal, dc.UnseenTest = 8, 4, 6
+		dc.Prompts, dc.PromptDim = 3, 4
+	}))
 	d, err := datasets.LoadFiles(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -75,15 +68,7 @@ epochs = 3
 
 func readScores(t *testing.T, path string) []float64 {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := readCSV(t, path)
 	if strings.Join(rows[0], ",") != "item,reward" {
 		t.Fatalf("header %v, want item,reward", rows[0])
 	}
@@ -92,6 +77,7 @@ func readScores(t *testing.T, path string) []float64 {
 		if r[0] != strconv.Itoa(i) {
 			t.Fatalf("line %d: item %s, want %d", i+2, r[0], i)
 		}
+		var err error
 		if out[i], err = strconv.ParseFloat(r[1], 64); err != nil {
 			t.Fatal(err)
 		}
