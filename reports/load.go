@@ -45,11 +45,7 @@ type run struct {
 // parse error as its reason (and a warning) rather than stopping the report. Results of
 // another version of the spec are kept apart as stale; a store holding only those is refused.
 func loadStore(dir string) (*store, error) {
-	rs, err := runstore.Open(dir)
-	if err != nil {
-		return nil, err
-	}
-	c, err := rs.Load()
+	c, err := runstore.Load(dir)
 	if err != nil {
 		return nil, err
 	}

@@ -61,7 +61,6 @@ func deterministicPart(t *testing.T, dir string) string {
 	return b.String()
 }
 
-// noTempFiles fails if any temporary file of an atomic write is left in dir.
 // readResult reads one run's result.json through the run store.
 func readResult(dir, id string) (runstore.Result, error) {
 	s, err := runstore.Open(dir)
@@ -74,11 +73,7 @@ func readResult(dir, id string) (runstore.Result, error) {
 // loadResults is every result of the store's current spec, sorted by run id, and an error
 // naming any unreadable result file.
 func loadResults(dir string) ([]runstore.Result, error) {
-	s, err := runstore.Open(dir)
-	if err != nil {
-		return nil, err
-	}
-	c, err := s.Load()
+	c, err := runstore.Load(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -90,6 +85,7 @@ func loadResults(dir string) ([]runstore.Result, error) {
 	return out, nil
 }
 
+// noTempFiles fails if any temporary file of an atomic write is left in dir.
 func noTempFiles(t *testing.T, dir string) {
 	t.Helper()
 	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {

@@ -316,11 +316,7 @@ epochs = 5
 	if code, _, stderr := runPal(t, "run", spec, "--out", out); code != 0 {
 		t.Fatalf("exit %d:\n%s", code, stderr)
 	}
-	store, err := runstore.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	contents, err := store.Load()
+	contents, err := runstore.Load(out)
 	if err != nil || len(contents.Current) != 1 {
 		t.Fatalf("results: %v, %+v", err, contents)
 	}

@@ -128,13 +128,12 @@ func TestPersonaRunsConcurrently(t *testing.T) {
 	if err != nil || sum.Succeeded != len(s.Runs) {
 		t.Fatalf("%+v, %v", sum, err)
 	}
-	store, err := runstore.Open(out)
+	contents, err := runstore.Load(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	contents, err := store.Load()
-	if err != nil || len(contents.Current) != len(s.Runs) {
-		t.Fatalf("%d results of %d runs in the store: %v", len(contents.Current), len(s.Runs), err)
+	if len(contents.Current) != len(s.Runs) {
+		t.Fatalf("%d results of %d runs in the store", len(contents.Current), len(s.Runs))
 	}
 	for _, res := range contents.Current {
 		if len(res.Provenance.DatasetNotes) != 1 || !strings.Contains(res.Provenance.DatasetNotes[0], "stand-in") {

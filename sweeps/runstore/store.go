@@ -143,6 +143,16 @@ type Contents struct {
 	Unreadable []string
 }
 
+// Load opens the store in dir and reads all of it (Store.Load): for a reader that wants the
+// contents and nothing else of the store.
+func Load(dir string) (*Contents, error) {
+	s, err := Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	return s.Load()
+}
+
 // Load reads the whole store: spec, manifest and every run folder's result.json. A result that
 // cannot be read becomes a failed result with the reason (and a line in Unreadable) rather
 // than stopping the load: the rest of a long sweep is still worth seeing.
