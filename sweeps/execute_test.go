@@ -3,7 +3,6 @@ package sweeps
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -21,45 +20,8 @@ import (
 
 	"github.com/pal-harness/pal/internal/metrics"
 	"github.com/pal-harness/pal/sweeps/runstore"
+	"github.com/pal-harness/pal/sweeps/runstore/runstoretest"
 )
-
-// readCSV returns the rows of dir/runs.csv.
-func readCSV(t *testing.T, dir string) [][]string {
-	t.Helper()
-	f, err := os.Open(filepath.Join(dir, runstore.RunsCSV))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatalf("runs.csv: %v", err)
-	}
-	return rows
-}
-
-// deterministicPart is runs.csv without the wall_seconds and error columns, which are the
-// only ones allowed to differ between sessions.
-func deterministicPart(t *testing.T, dir string) string {
-	t.Helper()
-	rows := readCSV(t, dir)
-	wall := -1
-	for i, h := range rows[0] {
-		if h == "wall_seconds" {
-			wall = i
-		}
-	}
-	if wall < 0 {
-		t.Fatalf("no wall_seconds column in %v", rows[0])
-	}
-	var b strings.Builder
-	w := csv.NewWriter(&b)
-	for _, r := range rows {
-		w.Write(r[:wall])
-	}
-	w.Flush()
-	return b.String()
-}
 
 // readResult reads one run's result.json through the run store.
 func readResult(dir, id string) (runstore.Result, error) {
@@ -129,7 +91,7 @@ func TestExecuteDeterministicAcrossJobsAndReruns(t *testing.T) {
 		}
 		noTempFiles(t, c.dir)
 	}
-	a, b := deterministicPart(t, dir1), deterministicPart(t, dir4)
+	a, b := runstoretest.Without(t, dir1, "wall_seconds", "error"), runstoretest.Without(t, dir4, "wall_seconds", "error")
 	if a != b {
 		t.Errorf("runs.csv differs between -j 1 and -j 4:\n%s\n---\n%s", a, b)
 	}
@@ -184,7 +146,7 @@ func TestExecuteResumesAfterCancel(t *testing.T) {
 	if err != nil || len(results) != 5 {
 		t.Fatalf("%d results on disk (err %v), want 5: canceled runs must leave no result", len(results), err)
 	}
-	if rows := readCSV(t, dir); len(rows) != 1+5 {
+	if rows := runstoretest.Rows(t, dir); len(rows) != 1+5 {
 		t.Errorf("runs.csv has %d rows after cancel, want header + 5", len(rows))
 	}
 	noTempFiles(t, dir)
@@ -210,7 +172,7 @@ func TestExecuteResumesAfterCancel(t *testing.T) {
 	if _, err := Execute(context.Background(), spec, Options{Out: ref, Jobs: 1}, toyRun); err != nil {
 		t.Fatal(err)
 	}
-	if a, b := deterministicPart(t, dir), deterministicPart(t, ref); a != b {
+	if a, b := runstoretest.Without(t, dir, "wall_seconds", "error"), runstoretest.Without(t, ref, "wall_seconds", "error"); a != b {
 		t.Errorf("resumed runs.csv differs from a single pass:\n%s\n---\n%s", a, b)
 	}
 }
@@ -263,7 +225,7 @@ func TestExecuteRecordsFailuresAndContinues(t *testing.T) {
 	}
 	check(nanID, "diverged: non-finite metric final_train_loss = NaN")
 
-	rows := readCSV(t, dir)
+	rows := runstoretest.Rows(t, dir)
 	errCol, accCol := len(rows[0])-1, 4+2 // run_id,status,model,seed,dataset.n,model.k,acc_train
 	for _, row := range rows[1:] {
 		if row[1] == runstore.StatusFailed {
@@ -303,7 +265,7 @@ func TestRunsCSVContent(t *testing.T) {
 	if _, err := Execute(context.Background(), spec, Options{Out: dir, Jobs: 2}, toyRun); err != nil {
 		t.Fatal(err)
 	}
-	rows := readCSV(t, dir)
+	rows := runstoretest.Rows(t, dir)
 	var mcols []string
 	for _, c := range (&metrics.Metrics{}).Columns([]int{1, 3}) {
 		mcols = append(mcols, c.Name)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/csv"
 	"flag"
 	"os"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"github.com/pal-harness/pal/internal/experiment"
 	"github.com/pal-harness/pal/sweeps"
 	"github.com/pal-harness/pal/sweeps/runstore"
+	"github.com/pal-harness/pal/sweeps/runstore/runstoretest"
 )
 
 // smallSpec is a spec that trains in a second or two, for end-to-end tests of the CLI.
@@ -69,21 +69,6 @@ func runPal(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, o.String(), e.String()
 }
 
-// readCSV returns the rows of a CSV file (runs.csv, a scores file), the header first.
-func readCSV(t *testing.T, path string) [][]string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rows
-}
-
 // synthetic generates synthetic data with seed: the default config changed by edit.
 func synthetic(t *testing.T, seed uint64, edit func(cfg *datasets.SyntheticConfig)) *datasets.Data {
 	t.Helper()
@@ -104,28 +89,6 @@ func writeFolder(t *testing.T, dir string, d *datasets.Data) {
 	}
 }
 
-// metricColumns returns runs.csv without the columns that legitimately differ between runs
-// (wall time), so the rest can be compared byte for byte.
-func metricColumns(t *testing.T, path string) string {
-	t.Helper()
-	rows := readCSV(t, path)
-	drop := -1
-	for i, h := range rows[0] {
-		if h == "wall_seconds" {
-			drop = i
-		}
-	}
-	if drop < 0 {
-		t.Fatalf("%s has no wall_seconds column: %v", path, rows[0])
-	}
-	var b strings.Builder
-	for _, r := range rows {
-		b.WriteString(strings.Join(append(append([]string(nil), r[:drop]...), r[drop+1:]...), ","))
-		b.WriteByte('\n')
-	}
-	return b.String()
-}
-
 func TestRunIsDeterministicAcrossJobsAndReruns(t *testing.T) {
 	dir := t.TempDir()
 	spec := writeSpec(t, dir, "small.toml", smallSpec)
@@ -138,7 +101,7 @@ func TestRunIsDeterministicAcrossJobsAndReruns(t *testing.T) {
 	} else if !strings.Contains(stdout, "report.html") {
 		t.Errorf("pal run did not say where the report is: %q", stdout)
 	}
-	a, b := metricColumns(t, filepath.Join(out1, "runs.csv")), metricColumns(t, filepath.Join(out4, "runs.csv"))
+	a, b := runstoretest.Without(t, out1, "wall_seconds"), runstoretest.Without(t, out4, "wall_seconds")
 	if a != b {
 		t.Fatalf("runs.csv differs between -j 1 and -j 4:\n%s\n---\n%s", a, b)
 	}
@@ -150,7 +113,7 @@ func TestRunIsDeterministicAcrossJobsAndReruns(t *testing.T) {
 	if code != 0 || !strings.Contains(stderr, "6 skipped") {
 		t.Fatalf("rerun: exit %d, want 0 with 6 skipped:\n%s", code, stderr)
 	}
-	if c := metricColumns(t, filepath.Join(out1, "runs.csv")); c != a {
+	if c := runstoretest.Without(t, out1, "wall_seconds"); c != a {
 		t.Fatalf("runs.csv changed on rerun:\n%s\n---\n%s", a, c)
 	}
 	for _, f := range []string{"report/report.html", "spec.toml"} {

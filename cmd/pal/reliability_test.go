@@ -10,6 +10,7 @@ import (
 	"github.com/pal-harness/pal/datasets"
 	"github.com/pal-harness/pal/internal/experiment"
 	"github.com/pal-harness/pal/sweeps/runstore"
+	"github.com/pal-harness/pal/sweeps/runstore/runstoretest"
 )
 
 // The repro of a diverged PAL-A run (lr = 1e6): before, it was recorded "ok" with loss
@@ -38,7 +39,7 @@ epochs = 20
 	if code != 1 {
 		t.Fatalf("exit %d, want 1 (a run failed); stderr:\n%s", code, stderr)
 	}
-	rows := readCSV(t, filepath.Join(out, runstore.RunsCSV))
+	rows := runstoretest.Rows(t, out)
 	if len(rows) != 2 {
 		t.Fatalf("runs.csv has %d rows, want the header and one run", len(rows))
 	}

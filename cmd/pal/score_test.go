@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -68,7 +69,15 @@ epochs = 3
 
 func readScores(t *testing.T, path string) []float64 {
 	t.Helper()
-	rows := readCSV(t, path)
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if strings.Join(rows[0], ",") != "item,reward" {
 		t.Fatalf("header %v, want item,reward", rows[0])
 	}
@@ -77,7 +86,6 @@ func readScores(t *testing.T, path string) []float64 {
 		if r[0] != strconv.Itoa(i) {
 			t.Fatalf("line %d: item %s, want %d", i+2, r[0], i)
 		}
-		var err error
 		if out[i], err = strconv.ParseFloat(r[1], 64); err != nil {
 			t.Fatal(err)
 		}

@@ -1,12 +1,7 @@
 package experiment
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
-	"os"
-	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,7 +9,7 @@ import (
 	"github.com/pal-harness/pal/datasets"
 	"github.com/pal-harness/pal/models"
 	"github.com/pal-harness/pal/sweeps"
-	"github.com/pal-harness/pal/sweeps/runstore"
+	"github.com/pal-harness/pal/sweeps/runstore/runstoretest"
 )
 
 const spec = `
@@ -155,28 +150,9 @@ func TestDataIsFreedAfterItsLastRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("peak data sets held: %d with Plan, %d without", planned.PeakData(), unplanned.PeakData())
-	if a, b := csvWithoutWallTime(t, dirPlanned), csvWithoutWallTime(t, dirUnplanned); a != b {
+	if a, b := runstoretest.Without(t, dirPlanned, "wall_seconds"), runstoretest.Without(t, dirUnplanned, "wall_seconds"); a != b {
 		t.Errorf("runs.csv differs with the planned order:\n%s\nvs\n%s", a, b)
 	}
-}
-
-// csvWithoutWallTime is runs.csv without its wall_seconds column.
-func csvWithoutWallTime(t *testing.T, dir string) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, runstore.RunsCSV))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	wall := slices.Index(rows[0], "wall_seconds")
-	var out strings.Builder
-	for _, r := range rows {
-		out.WriteString(strings.Join(slices.Delete(r, wall, wall+1), ",") + "\n")
-	}
-	return out.String()
 }
 
 // CheckMemory refuses a run larger than the limit and warns when -j runs may not fit together;
