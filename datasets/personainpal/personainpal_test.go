@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -167,7 +168,7 @@ func TestReadFixture(t *testing.T) {
 			if p.LeftPreferred {
 				winner = p.Left
 			}
-			if !contains(statements[g], winner) {
+			if !slices.Contains(statements[g], winner) {
 				t.Errorf("%s: user %s of group %d preferred %q", sp, rel.Users[p.User].ID, g, winner)
 			}
 		}
@@ -188,15 +189,6 @@ func TestReadFixture(t *testing.T) {
 	if d2.Fingerprint != d.Fingerprint || fmt.Sprint(d2.Splits) != fmt.Sprint(d.Splits) {
 		t.Error("two reads of the same files differ")
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // otherRow uses other column names and a {0,1} label.
