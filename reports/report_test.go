@@ -38,6 +38,22 @@ func readFile(t *testing.T, path string) string {
 	return string(b)
 }
 
+// wantIn checks that the text of file (report.html, a table) holds every one of want; a short
+// file is shown whole when it lacks one.
+func wantIn(t *testing.T, file, text string, want ...string) {
+	t.Helper()
+	lacks := false
+	for _, w := range want {
+		if !strings.Contains(text, w) {
+			t.Errorf("%s lacks %q", file, w)
+			lacks = true
+		}
+	}
+	if lacks && len(text) < 10_000 {
+		t.Logf("%s:\n%s", file, text)
+	}
+}
+
 func TestRenderPageIsSelfContained(t *testing.T) {
 	_, out := renderFake(t, true, Options{})
 	page := readFile(t, filepath.Join(out, "report.html"))
@@ -88,46 +104,30 @@ func TestRenderTables(t *testing.T) {
 	acc := readFile(t, filepath.Join(out, "tables", "accuracy.md"))
 	paired := readFile(t, filepath.Join(out, "tables", "paired.md"))
 
-	for _, want := range []string{
+	wantIn(t, "accuracy.md", acc,
 		"| 3 | btl | — | 72.00 ± 2.00 | [67.03, 76.97] | 70.00 ± 1.00 | [67.52, 72.48] | 95.00 ± 0.00 | 101 | 3 |",
 		"| 3 | pal-a | 2 | 81.00 ± 1.00 | [78.52, 83.48] | 79.00 ± 1.00 | [76.52, 81.48] | 95.00 ± 0.00 | 120 | 3 |",
 		"| 3 | pal-a | 3 | 91.50 ± 2.12 | [72.44, 110.56] | 88.50 ± 0.71 | [82.15, 94.85] | 95.00 ± 0.00 | 130 | 2 |",
-	} {
-		if !strings.Contains(acc, want) {
-			t.Errorf("accuracy.md lacks row\n%s\ngot:\n%s", want, acc)
-		}
-	}
-	for _, want := range []string{
+	)
+	wantIn(t, "paired.md", paired,
 		"| 3 | pal-a | 2 | btl | 3 | 9.00 ± 1.73 | [4.70, 13.30] | 0.012 | — |",
 		"| 3 | pal-a | 3 | btl | 2 | 20.50 ± 0.71 | [14.15, 26.85] | 0.016 | only 2 paired seeds: interval and p-value are unreliable |",
 		"| 3 | pal-a | 1 | btl | 3 | 0.00 ± 1.00 | [-2.48, 2.48] | 1.000 | — |",
-	} {
-		if !strings.Contains(paired, want) {
-			t.Errorf("paired.md lacks row\n%s\ngot:\n%s", want, paired)
-		}
-	}
+	)
 	// The page shows the same numbers, the n < 3 warning and the failed run with its reason.
-	for _, want := range []string{
+	wantIn(t, "report.html", page,
 		"72.00 ± 2.00", "[67.03, 76.97]", "91.50 ± 2.12", "9.00 ± 1.73", "[4.70, 13.30]", "0.012",
 		"fewer than 3 paired seeds",
 		"run11-k3-pal-a-k3-s3", "training diverged: loss is NaN at epoch 4",
 		"synthetic-test", "A fake sweep: PAL-A with K = 1..3 and BTL", "v0.1.0-test", "0123456789ab", "go1.26.8", "sha256:k3-s2",
 		"23 ok", "1 failed", "3 (1, 2, 3)",
-	} {
-		if !strings.Contains(page, want) {
-			t.Errorf("report.html lacks %q", want)
-		}
-	}
+	)
 }
 
 func TestRenderTableFormats(t *testing.T) {
 	_, out := renderFake(t, true, Options{})
 	tex := readFile(t, filepath.Join(out, "tables", "accuracy.tex"))
-	for _, want := range []string{`\toprule`, `\midrule`, `\bottomrule`, `k\_true`, `72.00 $\pm$ 2.00`, `seen test acc (\%)`, `95\% CI`, `\\`} {
-		if !strings.Contains(tex, want) {
-			t.Errorf("accuracy.tex lacks %q:\n%s", want, tex)
-		}
-	}
+	wantIn(t, "accuracy.tex", tex, `\toprule`, `\midrule`, `\bottomrule`, `k\_true`, `72.00 $\pm$ 2.00`, `seen test acc (\%)`, `95\% CI`, `\\`)
 	if strings.Contains(tex, "±") || strings.Contains(tex, "—") {
 		t.Error("accuracy.tex holds raw ± or — instead of LaTeX")
 	}
@@ -409,11 +409,7 @@ func TestRenderAllFailed(t *testing.T) {
 	out := filepath.Join(store, "report")
 	must(t, Render(store, out, Options{}))
 	page := readFile(t, filepath.Join(out, "report.html"))
-	for _, want := range []string{"0 ok", "training diverged", "No paired comparison"} {
-		if !strings.Contains(page, want) {
-			t.Errorf("report.html lacks %q", want)
-		}
-	}
+	wantIn(t, "report.html", page, "0 ok", "training diverged", "No paired comparison")
 }
 
 // Without model.k the accuracy chart falls back on another numeric model axis, and says so.
