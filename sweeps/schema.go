@@ -59,6 +59,29 @@ func (k fieldKind) name() string {
 	return "?"
 }
 
+// kindOf is the kind of a field of Go type t: a scalar, or a list of integers, numbers or
+// strings; ok is false for any other type.
+func kindOf(t reflect.Type) (k fieldKind, ok bool) {
+	switch t.Kind() {
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		return kindInt, true
+	case reflect.Float64:
+		return kindFloat, true
+	case reflect.String:
+		return kindString, true
+	case reflect.Bool:
+		return kindBool, true
+	case reflect.Slice:
+		elem, ok := kindOf(t.Elem())
+		for _, list := range []fieldKind{kindIntList, kindFloatList, kindStringList} {
+			if ok && !elem.isList() && list.elem() == elem {
+				return list, true
+			}
+		}
+	}
+	return 0, false
+}
+
 // fieldInfo is one key of a config struct, read from its tags.
 type fieldInfo struct {
 	Key   string
@@ -146,27 +169,8 @@ func (s *structSchema) collect(t reflect.Type, index []int) error {
 			return fmt.Errorf("field %s: key %q is used twice or is reserved", sf.Name, key)
 		}
 		f := fieldInfo{Key: key, Help: sf.Tag.Get("help"), Index: idx}
-		switch sf.Type.Kind() {
-		case reflect.Int, reflect.Int64, reflect.Int32:
-			f.Kind = kindInt
-		case reflect.Float64:
-			f.Kind = kindFloat
-		case reflect.String:
-			f.Kind = kindString
-		case reflect.Bool:
-			f.Kind = kindBool
-		case reflect.Slice:
-			switch sf.Type.Elem().Kind() {
-			case reflect.Int, reflect.Int64, reflect.Int32:
-				f.Kind = kindIntList
-			case reflect.Float64:
-				f.Kind = kindFloatList
-			case reflect.String:
-				f.Kind = kindStringList
-			default:
-				return fmt.Errorf("field %s: unsupported type %s", sf.Name, sf.Type)
-			}
-		default:
+		var ok bool
+		if f.Kind, ok = kindOf(sf.Type); !ok {
 			return fmt.Errorf("field %s: unsupported type %s", sf.Name, sf.Type)
 		}
 		for _, b := range []struct {
