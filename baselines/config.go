@@ -25,7 +25,7 @@ type BTLConfig struct {
 func DefaultBTL() *BTLConfig {
 	return &BTLConfig{
 		Map:       "mlp",
-		MLPConfig: models.MLPConfig{Layers: 1, Width: 16, Activation: "relu", Precision: models.Float32},
+		MLPConfig: models.DefaultMLP(),
 		LR:        1e-4, WeightDecay: 0.01,
 	}
 }

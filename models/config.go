@@ -17,6 +17,12 @@ type MLPConfig struct {
 	Precision  string  `toml:"precision" help:"arithmetic of the MLP's forward and backward passes: float32 (about twice as fast; parameters and optimiser stay float64) or float64 (the last bits; gradient checks)" enum:"float32|float64"`
 }
 
+// DefaultMLP is the map every model starts from: one hidden block of 16 ReLU units, computed in
+// float32.
+func DefaultMLP() MLPConfig {
+	return MLPConfig{Layers: 1, Width: 16, Activation: "relu", Precision: Float32}
+}
+
 // HeadConfig is how a pair is scored from the mapped items f(x), f(x') and the user's ideal
 // point u, and what loss trains it: the options of the authors' code (PAL.md §2; their
 // src/pal_rm_*/learner.py, src/loss_function.py and lightningmodule.py), shared by PAL-A and
@@ -72,7 +78,8 @@ type PALOptim struct {
 // P and W at lr 5e-3 without, tau = 1.
 func defaultOptim() PALOptim { return PALOptim{LR: 1e-4, WeightDecay: 0.01, LRUser: 5e-3, Tau: 1} }
 
-// PALAConfig configures PAL-A (kind = "pal-a").
+// PALAConfig configures PAL-A (kind = "pal-a"). Its Validate is HeadConfig's: the only
+// constraints between fields that need no data (Build checks those that do).
 type PALAConfig struct {
 	K          int    `toml:"k" help:"number of prototypes" min:"1" max:"1000"`
 	IdealPoint string `toml:"ideal_point" help:"user ideal point: f(Pw) maps the mixed prototype, f(P)w mixes mapped prototypes, Pw mixes prototypes that live in the mapped space" enum:"f(Pw)|f(P)w|Pw"`
@@ -90,16 +97,14 @@ func DefaultPALA() *PALAConfig {
 	return &PALAConfig{
 		K: 2, IdealPoint: "f(Pw)",
 		HeadConfig: defaultHead("dist", "hinge"),
-		MLPConfig:  MLPConfig{Layers: 1, Width: 16, Activation: "relu", Precision: Float32},
+		MLPConfig:  DefaultMLP(),
 		PALOptim:   defaultOptim(),
 	}
 }
 
-// Validate checks constraints between fields that need no data; Build checks those that do.
-func (c *PALAConfig) Validate() error { return c.HeadConfig.Validate() }
-
 // PALBConfig configures PAL-B (kind = "pal-b"): items mapped by f, the prompt by K mappings g_k
 // (MLPs of the same shape as f), user i's ideal point for prompt c u_i(c) = sum_k w_ik g_k(c).
+// Its Validate, as PAL-A's, is HeadConfig's.
 type PALBConfig struct {
 	K int `toml:"k" help:"number of prompt mappings g_k (prototypes)" min:"1" max:"1000"`
 	HeadConfig
@@ -115,13 +120,10 @@ func DefaultPALB() *PALBConfig {
 	return &PALBConfig{
 		K:          2,
 		HeadConfig: defaultHead("angle", "cross_entropy"),
-		MLPConfig:  MLPConfig{Layers: 1, Width: 16, Activation: "relu", Precision: Float32},
+		MLPConfig:  DefaultMLP(),
 		PALOptim:   defaultOptim(),
 	}
 }
-
-// Validate checks constraints between fields that need no data.
-func (c *PALBConfig) Validate() error { return c.HeadConfig.Validate() }
 
 // TrainConfig is the [train] table: the mini-batch loop shared by every trained model.
 type TrainConfig struct {
