@@ -98,15 +98,8 @@ func checkArgs(transA, transB bool, m, n, k int, a []float32, lda int, b []float
 	if k < 0 {
 		panic("sgemm: k < 0")
 	}
-	// Stored shapes: A is m x k (or k x m when transposed), B is k x n (or n x k).
-	ar, ac := m, k
-	if transA {
-		ar, ac = k, m
-	}
-	br, bc := k, n
-	if transB {
-		br, bc = n, k
-	}
+	ar, ac := stored(transA, m, k)
+	br, bc := stored(transB, k, n)
 	if lda < max(1, ac) {
 		panic("sgemm: bad lda (must be >= max(1, stored row length of A))")
 	}
@@ -125,6 +118,15 @@ func checkArgs(transA, transB bool, m, n, k int, a []float32, lda int, b []float
 	if m > 0 && n > 0 && len(c) < (m-1)*ldc+n {
 		panic("sgemm: insufficient length of c")
 	}
+}
+
+// stored is the shape in memory of an operand that enters the product as r x c: r x c, or
+// c x r when it is transposed (A is m x k or k x m, B is k x n or n x k).
+func stored(trans bool, r, c int) (rows, cols int) {
+	if trans {
+		return c, r
+	}
+	return r, c
 }
 
 // scaleC sets C = beta*C (C = 0 when beta == 0, without reading C).
