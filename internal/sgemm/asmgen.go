@@ -124,32 +124,28 @@ func (g gen) kernel(s kernelSpec) {
 	g.p("\tMOVL beta+44(FP), R9")
 	g.p("\tANDL $0x7fffffff, R9") // beta == +0 or -0: do not read C
 	g.p("\tJEQ nobeta")
-	for i := 0; i < s.mr; i++ {
-		for v := 0; v < s.nvec; v++ {
-			r := s.acc(i, v)
-			g.p("\tVMULPS %s, %s, %s", ra, r, r)
-			g.p("\tVFMADD231PS %d(DX), %s, %s", v*s.vbytes, rb, r)
-			g.p("\tVMOVUPS %s, %d(DX)", r, v*s.vbytes)
+	// store writes the tile to C row by row, alpha*acc plus, withBeta, beta*C (one VMULPS
+	// then one VFMADD231PS, as the package comment promises), and returns.
+	store := func(withBeta bool) {
+		for i := 0; i < s.mr; i++ {
+			for v := 0; v < s.nvec; v++ {
+				r := s.acc(i, v)
+				g.p("\tVMULPS %s, %s, %s", ra, r, r)
+				if withBeta {
+					g.p("\tVFMADD231PS %d(DX), %s, %s", v*s.vbytes, rb, r)
+				}
+				g.p("\tVMOVUPS %s, %d(DX)", r, v*s.vbytes)
+			}
+			if i < s.mr-1 {
+				g.p("\tADDQ R8, DX")
+			}
 		}
-		if i < s.mr-1 {
-			g.p("\tADDQ R8, DX")
-		}
+		g.p("\tVZEROUPPER")
+		g.p("\tRET")
 	}
-	g.p("\tVZEROUPPER")
-	g.p("\tRET")
+	store(true)
 	g.p("nobeta:")
-	for i := 0; i < s.mr; i++ {
-		for v := 0; v < s.nvec; v++ {
-			r := s.acc(i, v)
-			g.p("\tVMULPS %s, %s, %s", ra, r, r)
-			g.p("\tVMOVUPS %s, %d(DX)", r, v*s.vbytes)
-		}
-		if i < s.mr-1 {
-			g.p("\tADDQ R8, DX")
-		}
-	}
-	g.p("\tVZEROUPPER")
-	g.p("\tRET")
+	store(false)
 	g.p("")
 }
 
