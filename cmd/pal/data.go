@@ -103,13 +103,9 @@ func (d *dataCmd) list(args []string) int {
 		"expected size (where the catalog pins sizes), and its licence. pal data info NAME\n"+
 		"describes one data set.", d.stderr)
 	cacheFlag := d.cacheFlag(fs)
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
-		return flagExit(err)
-	}
-	if len(pos) > 0 {
-		fmt.Fprintf(d.stderr, "pal data list: unexpected argument %q\n", pos[0])
-		return exitBadInput
+	_, code, ok := parseArgs(fs, args, 0, "")
+	if !ok {
+		return code
 	}
 	cache, err := catalog.CacheDir(*cacheFlag, d.getenv)
 	if err != nil {
@@ -173,13 +169,9 @@ func (d *dataCmd) fetch(args []string) int {
 	cacheFlag := d.cacheFlag(fs)
 	jobs := fs.Int("j", 4, "files downloaded at once")
 	mirrorFlag := fs.String("mirror", "", "fetch from this copy instead of the source: an http(s) base URL or a folder holding <mirror>/NAME/<file> (default $"+MirrorEnv+")")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
-		return flagExit(err)
-	}
-	if len(pos) != 1 {
-		fmt.Fprintln(d.stderr, "pal data fetch: want exactly one data set name, e.g. pal data fetch anthropic-persona (pal data list shows them)")
-		return exitBadInput
+	pos, code, ok := parseArgs(fs, args, 1, "want exactly one data set name, e.g. pal data fetch anthropic-persona (pal data list shows them)")
+	if !ok {
+		return code
 	}
 	if *jobs < 1 {
 		fmt.Fprintf(d.stderr, "pal data fetch: -j %d: want at least 1\n", *jobs)
@@ -279,13 +271,9 @@ func (d *dataCmd) info(args []string) int {
 		"statement files (*.jsonl).", d.stderr)
 	cacheFlag := d.cacheFlag(fs)
 	seed := fs.Uint64("seed", 1, "replicate seed of the build (as in a spec's seeds)")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
-		return flagExit(err)
-	}
-	if len(pos) != 1 {
-		fmt.Fprintln(d.stderr, "pal data info: want one data set name or folder, e.g. pal data info anthropic-persona")
-		return exitBadInput
+	pos, code, ok := parseArgs(fs, args, 1, "want one data set name or folder, e.g. pal data info anthropic-persona")
+	if !ok {
+		return code
 	}
 	cache, err := catalog.CacheDir(*cacheFlag, d.getenv)
 	if err != nil {

@@ -25,13 +25,9 @@ func (d *dataCmd) convert(args []string) int {
 		"streamed one comparison at a time; OUT is left as it was if anything fails.\n"+
 		"Kinds that convert: "+strings.Join(experiment.Converters(), ", ")+".", d.stderr)
 	cacheFlag := d.cacheFlag(fs)
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
-		return flagExit(err)
-	}
-	if len(pos) != 2 {
-		fmt.Fprintln(d.stderr, "pal data convert: want a data set name or release file and an output folder, e.g. pal data convert pick-a-filter-0.4 paf-0.4")
-		return exitBadInput
+	pos, code, ok := parseArgs(fs, args, 2, "want a data set name or release file and an output folder, e.g. pal data convert pick-a-filter-0.4 paf-0.4")
+	if !ok {
+		return code
 	}
 	conv, err := d.converter(pos[0])
 	if err != nil {

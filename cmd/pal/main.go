@@ -128,6 +128,26 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// parseArgs parses args with fs (flags and positional arguments in any order) and checks that
+// there are n positional arguments. When there are not, it says so on fs's output, as
+// "<command>: hint" (hint: what the command wants, with an example), or for a command that
+// takes none by naming the first unexpected argument, followed by hint; ok is then false and
+// code the exit code (0 for -h).
+func parseArgs(fs *flag.FlagSet, args []string, n int, hint string) (pos []string, code int, ok bool) {
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return nil, flagExit(err), false
+	}
+	if len(pos) == n {
+		return pos, exitOK, true
+	}
+	if n == 0 {
+		hint = strings.TrimSpace(fmt.Sprintf("unexpected argument %q %s", pos[0], hint))
+	}
+	fmt.Fprintf(fs.Output(), "%s: %s\n", fs.Name(), hint)
+	return nil, exitBadInput, false
+}
+
 func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -149,13 +169,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	noReport := fs.Bool("no-report", false, "do not render the report after the runs")
 	saveModels := fs.Bool("save-models", false, "keep each PAL run's fitted model as DIR/<run id>/model.safetensors (for pal score)")
 	cacheFlag := fs.String("cache", "", "cache folder of downloaded data and embeddings (default $PAL_CACHE, else the user cache folder + /pal)")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
-		return flagExit(err)
-	}
-	if len(pos) != 1 {
-		fmt.Fprintln(stderr, "pal run: want exactly one spec file, e.g. pal run sweep.toml")
-		return exitBadInput
+	pos, code, ok := parseArgs(fs, args, 1, "want exactly one spec file, e.g. pal run sweep.toml")
+	if !ok {
+		return code
 	}
 	if *jobs < 1 {
 		fmt.Fprintf(stderr, "pal run: -j %d: want at least 1\n", *jobs)
@@ -174,7 +190,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		cache = "" // no cache folder: data sets are looked for elsewhere, embeddings not cached
 	}
-	code := execute(spec, filepath.Dir(pos[0]), dir, *jobs, cache, *saveModels, stderr)
+	code = execute(spec, filepath.Dir(pos[0]), dir, *jobs, cache, *saveModels, stderr)
 	if code == exitBadInput || code == exitInterrupted || *noReport {
 		return code
 	}
@@ -253,13 +269,9 @@ func cmdReport(args []string, stdout, stderr io.Writer) int {
 		"Renders report.html, figures/ and tables/ from the run store DIR (never re-trains).", stderr)
 	out := fs.String("out", "", "output folder (default DIR/report)")
 	baseline := fs.String("baseline", "", "model name the paired table compares against (default btl)")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
-		return flagExit(err)
-	}
-	if len(pos) != 1 {
-		fmt.Fprintln(stderr, "pal report: want exactly one run store folder, e.g. pal report results/synthetic")
-		return exitBadInput
+	pos, code, ok := parseArgs(fs, args, 1, "want exactly one run store folder, e.g. pal report results/synthetic")
+	if !ok {
+		return code
 	}
 	dir := *out
 	if dir == "" {
@@ -292,13 +304,9 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) int {
 	jobs := fs.Int("j", runtime.NumCPU(), "runs at once")
 	only := fs.String("only", "", "run only the named experiment (e.g. synthetic)")
 	cacheFlag := fs.String("cache", "", "cache folder of downloaded data and embeddings (default $PAL_CACHE, else the user cache folder + /pal)")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
-		return flagExit(err)
-	}
-	if len(pos) != 0 {
-		fmt.Fprintf(stderr, "pal reproduce: unexpected argument %q (flags only)\n", pos[0])
-		return exitBadInput
+	_, code, ok := parseArgs(fs, args, 0, "(flags only)")
+	if !ok {
+		return code
 	}
 	if *jobs < 1 {
 		fmt.Fprintf(stderr, "pal reproduce: -j %d: want at least 1\n", *jobs)
@@ -350,13 +358,9 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) int {
 // cmdPrint runs a command that takes no arguments and only prints.
 func cmdPrint(synopsis string, args []string, stderr io.Writer, print func()) int {
 	fs := newFlagSet(strings.Fields(synopsis)[0]+" "+strings.Fields(synopsis)[1], synopsis, stderr)
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
-		return flagExit(err)
-	}
-	if len(pos) > 0 {
-		fmt.Fprintf(stderr, "%s: unexpected argument %q\n", fs.Name(), pos[0])
-		return exitBadInput
+	_, code, ok := parseArgs(fs, args, 0, "")
+	if !ok {
+		return code
 	}
 	print()
 	return exitOK

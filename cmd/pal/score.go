@@ -30,16 +30,13 @@ func cmdScore(args []string, stdout, stderr io.Writer) int {
 	user := fs.String("user", "", "a user the model knows (seen, or unseen and adapted few-shot)")
 	weights := fs.String("weights", "", "mixture weights of a new user: K comma-separated numbers summing to 1")
 	out := fs.String("out", "", "write the CSV here instead of stdout")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
-		return flagExit(err)
+	pos, code, ok := parseArgs(fs, args, 1, "want exactly one model file, e.g. pal score results/my-sweep/<run id>/model.safetensors --items items.npy --user u0001")
+	if !ok {
+		return code
 	}
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "pal score: "+format+"\n", a...)
 		return exitBadInput
-	}
-	if len(pos) != 1 {
-		return fail("want exactly one model file, e.g. pal score results/my-sweep/<run id>/model.safetensors --items items.npy --user u0001")
 	}
 	if *itemsPath == "" {
 		return fail("--items is required: the .npy of item embeddings to score")
