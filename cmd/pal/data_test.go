@@ -171,15 +171,8 @@ kind = "persona"
 [[model]]
 kind = "btl"
 `)
-	out := filepath.Join(dir, "out")
-	code, _, stderr := runPal(t, "run", spec, "--out", out)
-	if code != 2 || !strings.Contains(stderr, "`pal data fetch anthropic-persona`") {
-		t.Fatalf("exit %d, want 2 naming the fetch command; stderr:\n%s", code, stderr)
-	}
-	if _, err := os.Stat(out); err == nil {
-		t.Error("the output folder was created: something ran")
-	}
-	code, _, stderr = runPal(t, "reproduce", "--only", "persona", "--out", filepath.Join(dir, "repro"))
+	runRefused(t, spec, filepath.Join(dir, "out"), "`pal data fetch anthropic-persona`")
+	code, _, stderr := runPal(t, "reproduce", "--only", "persona", "--out", filepath.Join(dir, "repro"))
 	if code != 2 || !strings.Contains(stderr, "pal data fetch anthropic-persona") {
 		t.Fatalf("reproduce --only persona without data: exit %d; stderr:\n%s", code, stderr)
 	}

@@ -69,6 +69,24 @@ func runPal(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, o.String(), e.String()
 }
 
+// runRefused runs spec into out and checks that pal refuses it before any run: exit 2, an error
+// holding every one of want, and no output folder.
+func runRefused(t *testing.T, spec, out string, want ...string) {
+	t.Helper()
+	code, _, stderr := runPal(t, "run", spec, "--out", out)
+	if code != 2 {
+		t.Errorf("exit %d, want 2; stderr:\n%s", code, stderr)
+	}
+	for _, w := range want {
+		if !strings.Contains(stderr, w) {
+			t.Errorf("stderr lacks %q:\n%s", w, stderr)
+		}
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("the refused spec created its output folder (stat: %v)", err)
+	}
+}
+
 // synthetic generates synthetic data with seed: the default config changed by edit.
 func synthetic(t *testing.T, seed uint64, edit func(cfg *datasets.SyntheticConfig)) *datasets.Data {
 	t.Helper()
@@ -127,10 +145,6 @@ func TestBadSpecExitsTwoWithLine(t *testing.T) {
 	dir := t.TempDir()
 	bad := strings.Replace(smallSpec, "k = [1, 2]", "k = [0, 2]\nlearning_rate = 1", 1)
 	spec := writeSpec(t, dir, "bad.toml", bad)
-	code, _, stderr := runPal(t, "run", spec, "--out", filepath.Join(dir, "out"))
-	if code != 2 {
-		t.Fatalf("exit %d, want 2; stderr:\n%s", code, stderr)
-	}
 	lines := strings.Split(smallSpec, "\n")
 	kLine := 0
 	for i, l := range lines {
@@ -138,14 +152,7 @@ func TestBadSpecExitsTwoWithLine(t *testing.T) {
 			kLine = i + 1
 		}
 	}
-	for _, want := range []string{"bad.toml:" + strconv.Itoa(kLine) + ":", `"k"`, `"learning_rate"`} {
-		if !strings.Contains(stderr, want) {
-			t.Errorf("stderr lacks %q:\n%s", want, stderr)
-		}
-	}
-	if _, err := os.Stat(filepath.Join(dir, "out")); !os.IsNotExist(err) {
-		t.Errorf("a bad spec must not create the output folder (stat: %v)", err)
-	}
+	runRefused(t, spec, filepath.Join(dir, "out"), "bad.toml:"+strconv.Itoa(kLine)+":", `"k"`, `"learning_rate"`)
 }
 
 func TestFailedRunIsRecordedAndOthersFinish(t *testing.T) {
@@ -175,10 +182,7 @@ func TestBadDataFolderExitsTwo(t *testing.T) {
 	src := strings.Replace(smallSpec, "kind = \"synthetic\"", "kind = \"files\"\npath = \"nowhere\"", 1)
 	src = src[:strings.Index(src, "dim = 6")] + src[strings.Index(src, "[[model]]"):]
 	spec := writeSpec(t, dir, "files.toml", src)
-	code, _, stderr := runPal(t, "run", spec, "--out", filepath.Join(dir, "out"))
-	if code != 2 || !strings.Contains(stderr, "nowhere") {
-		t.Fatalf("exit %d, want 2 naming the folder; stderr:\n%s", code, stderr)
-	}
+	runRefused(t, spec, filepath.Join(dir, "out"), "nowhere")
 }
 
 func TestArgumentErrors(t *testing.T) {

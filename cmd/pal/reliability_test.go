@@ -141,14 +141,7 @@ func TestDataWithoutTrainingPairs(t *testing.T) {
 	none := filepath.Join(dir, "none")
 	writeFolder(t, none, d)
 	spec := writeSpec(t, dir, "s.toml", "seeds = [1]\n[dataset]\nkind = \"files\"\npath = \"none\"\n[[model]]\nkind = \"btl\"\n")
-	out2 := filepath.Join(dir, "out")
-	code, _, stderr := runPal(t, "run", spec, "--out", out2)
-	if code != 2 || !strings.Contains(stderr, "no training pairs") {
-		t.Errorf("data without training pairs: exit %d, want 2; stderr:\n%s", code, stderr)
-	}
-	if _, err := os.Stat(out2); err == nil {
-		t.Error("the refused spec left its output folder")
-	}
+	runRefused(t, spec, filepath.Join(dir, "out"), "no training pairs")
 }
 
 // A run whose model or data could not fit in any machine's memory is refused before anything is
@@ -162,10 +155,9 @@ func TestOversizedRunsExitTwo(t *testing.T) {
 	} {
 		src := strings.Replace(smallSpec, change[0], change[1], 1)
 		spec := writeSpec(t, dir, "big.toml", src)
-		code, _, stderr := runPal(t, "run", spec, "--out", filepath.Join(dir, "out"))
-		if code != 2 || !strings.Contains(stderr, "would need about") || !strings.Contains(stderr, "this machine allows") {
-			t.Errorf("%s: exit %d, want 2 with the estimate; stderr:\n%s", name, code, stderr)
-		}
+		t.Run(name, func(t *testing.T) {
+			runRefused(t, spec, filepath.Join(dir, "out"), "would need about", "this machine allows")
+		})
 	}
 }
 
