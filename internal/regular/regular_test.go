@@ -33,15 +33,9 @@ func specials(t *testing.T) map[string]string {
 func TestRefusesSpecialFiles(t *testing.T) {
 	want := map[string]string{"fifo": "a named pipe (FIFO)", "zero": "a character device", "urandom": "a character device", "folder": "a folder"}
 	for name, path := range specials(t) {
-		done := make(chan error, 1)
-		go func() { _, err := ReadFile(path); done <- err }()
-		select {
-		case err := <-done:
-			if err == nil || !strings.Contains(err.Error(), path+" is "+want[name]) || !strings.Contains(err.Error(), "must be a regular file") {
-				t.Errorf("%s: got %v, want an error naming %s as %s that must be a regular file", name, err, path, want[name])
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatalf("%s: ReadFile(%s) did not return", name, path)
+		err := regulartest.Within(t, 10*time.Second, "ReadFile("+path+")", func() error { _, err := ReadFile(path); return err })
+		if err == nil || !strings.Contains(err.Error(), path+" is "+want[name]) || !strings.Contains(err.Error(), "must be a regular file") {
+			t.Errorf("%s: got %v, want an error naming %s as %s that must be a regular file", name, err, path, want[name])
 		}
 	}
 }
