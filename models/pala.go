@@ -156,10 +156,7 @@ func (m *PALA) batch(pairs []datasets.Pair, rng *rand.Rand, backward, eval bool)
 	var L, R, gL, gR Matrix // B x d mapped items and their gradients (none when cached)
 	if cached {
 		L, R = resize(&w.L, B, dOut), resize(&w.R, B, dOut)
-		for i, p := range pairs {
-			m.itemCache.rowInto(L.Row(i), p.Left)
-			m.itemCache.rowInto(R.Row(i), p.Right)
-		}
+		m.itemCache.pairsInto(L, R, pairs)
 	} else {
 		L, R = Matrix{B, dOut, out.Data[:B*dOut]}, Matrix{B, dOut, out.Data[B*dOut : 2*B*dOut]}
 		gL, gR = Matrix{B, dOut, gOut.Data[:B*dOut]}, Matrix{B, dOut, gOut.Data[B*dOut : 2*B*dOut]}
@@ -300,6 +297,15 @@ func (c *rowCache) rowInto(dst []float64, i int) {
 		return
 	}
 	copy(dst, c.f64[i*c.cols:(i+1)*c.cols])
+}
+
+// pairsInto writes the rows of each pair's left and right items into L and R (row i for
+// pairs[i]): the mapped items of a frozen model's batch.
+func (c *rowCache) pairsInto(L, R Matrix, pairs []datasets.Pair) {
+	for i, p := range pairs {
+		c.rowInto(L.Row(i), p.Left)
+		c.rowInto(R.Row(i), p.Right)
+	}
 }
 
 // mapItemsCache is mapItems into a rowCache.

@@ -132,10 +132,7 @@ func (m *PALB) batch(pairs []datasets.Pair, rng *rand.Rand, backward, eval bool)
 	var L, R, gL, gR, gOut Matrix
 	if cached {
 		L, R = resize(&w.L, B, d), resize(&w.R, B, d)
-		for i, p := range pairs {
-			m.itemCache.rowInto(L.Row(i), p.Left)
-			m.itemCache.rowInto(R.Row(i), p.Right)
-		}
+		m.itemCache.pairsInto(L, R, pairs)
 	} else {
 		in := m.f.Input(&w.fTape, 2*B, D)
 		in.SetPairItems(m.ds, pairs)
