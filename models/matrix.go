@@ -2,6 +2,7 @@ package models
 
 import (
 	"github.com/pal-harness/pal/internal/par"
+	"github.com/pal-harness/pal/internal/sgemm"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 )
@@ -61,18 +62,7 @@ func gemm(transA, transB bool, alpha float64, a, b Matrix, beta float64, c Matri
 // mixtures of a step); here large products spread whole blocks over internal/par's workers
 // and small ones run on the caller.
 func gonumBlocks(ta, tb blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	if beta != 1 {
-		for i := 0; i < m; i++ {
-			row := c[i*ldc : i*ldc+n]
-			if beta == 0 {
-				clear(row)
-				continue
-			}
-			for j := range row {
-				row[j] *= beta
-			}
-		}
-	}
+	sgemm.ScaleC(m, n, beta, c, ldc)
 	p := gonumProduct{ta, tb, m, n, k, alpha, a, lda, b, ldb, c, ldc}
 	blocks := (m + gonumBlock - 1) / gonumBlock * p.colBlocks()
 	// Blocks per part: about gonumParWork multiply-adds each (edge blocks hold less than

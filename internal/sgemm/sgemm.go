@@ -72,7 +72,7 @@ func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 		return
 	}
 	if k == 0 || alpha == 0 {
-		scaleC(m, n, beta, c, ldc)
+		ScaleC(m, n, beta, c, ldc)
 		return
 	}
 	p := params{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
@@ -129,8 +129,10 @@ func stored(trans bool, r, c int) (rows, cols int) {
 	return r, c
 }
 
-// scaleC sets C = beta*C (C = 0 when beta == 0, without reading C).
-func scaleC(m, n int, beta float32, c []float32, ldc int) {
+// ScaleC sets the m x n matrix C (row stride ldc) to beta*C, as BLAS does before it adds a
+// product: C = 0 when beta == 0, without reading C (NaNs in it do not propagate), and nothing
+// when beta == 1. Generic so that the models package's float64 products scale alike.
+func ScaleC[T float32 | float64](m, n int, beta T, c []T, ldc int) {
 	if beta == 1 {
 		return
 	}
