@@ -158,24 +158,47 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
+// execFlags are the flags of the commands that execute runs (pal run, pal reproduce): runs at
+// once, and the cache folder ("" when there is none: data sets are then looked for elsewhere
+// and embeddings are not cached).
+type execFlags struct {
+	jobs             int
+	cache, cacheFlag string
+}
+
+func addExecFlags(fs *flag.FlagSet) *execFlags {
+	e := &execFlags{}
+	fs.IntVar(&e.jobs, "j", runtime.NumCPU(), "runs at once")
+	fs.StringVar(&e.cacheFlag, "cache", "", "cache folder of downloaded data and embeddings (default $PAL_CACHE, else the user cache folder + /pal)")
+	return e
+}
+
+// parse is parseArgs, then checks -j (at least 1) and finds the cache folder.
+func (e *execFlags) parse(fs *flag.FlagSet, args []string, n int, hint string) (pos []string, code int, ok bool) {
+	if pos, code, ok = parseArgs(fs, args, n, hint); !ok {
+		return nil, code, false
+	}
+	if e.jobs < 1 {
+		fmt.Fprintf(fs.Output(), "%s: -j %d: want at least 1\n", fs.Name(), e.jobs)
+		return nil, exitBadInput, false
+	}
+	e.cache, _ = catalog.CacheDir(e.cacheFlag, os.Getenv) // "" when it fails
+	return pos, exitOK, true
+}
+
 func cmdRun(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("pal run", "pal run SPEC.toml [-j N] [--out DIR] [--no-report] [--save-models]\n\n"+
 		"Runs every run of the spec, at most N at once, into DIR (default results/<spec name>):\n"+
 		"DIR/<run id>/result.json per run and DIR/runs.csv; then renders DIR/report.\n"+
 		"Runs already complete in DIR are skipped, so an interrupted sweep resumes.\n"+
 		"The spec format is in README.md; `pal schema` lists every key.", stderr)
-	jobs := fs.Int("j", runtime.NumCPU(), "runs at once")
+	ex := addExecFlags(fs)
 	out := fs.String("out", "", "output folder (default results/<spec name>)")
 	noReport := fs.Bool("no-report", false, "do not render the report after the runs")
 	saveModels := fs.Bool("save-models", false, "keep each PAL run's fitted model as DIR/<run id>/model.safetensors (for pal score)")
-	cacheFlag := fs.String("cache", "", "cache folder of downloaded data and embeddings (default $PAL_CACHE, else the user cache folder + /pal)")
-	pos, code, ok := parseArgs(fs, args, 1, "want exactly one spec file, e.g. pal run sweep.toml")
+	pos, code, ok := ex.parse(fs, args, 1, "want exactly one spec file, e.g. pal run sweep.toml")
 	if !ok {
 		return code
-	}
-	if *jobs < 1 {
-		fmt.Fprintf(stderr, "pal run: -j %d: want at least 1\n", *jobs)
-		return exitBadInput
 	}
 	spec, err := sweeps.Parse(pos[0], experiment.Schema())
 	if err != nil {
@@ -186,11 +209,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if dir == "" {
 		dir = filepath.Join("results", spec.Name)
 	}
-	cache, err := catalog.CacheDir(*cacheFlag, os.Getenv)
-	if err != nil {
-		cache = "" // no cache folder: data sets are looked for elsewhere, embeddings not cached
-	}
-	code = execute(spec, filepath.Dir(pos[0]), dir, *jobs, cache, *saveModels, stderr)
+	code = execute(spec, filepath.Dir(pos[0]), dir, ex.jobs, ex.cache, *saveModels, stderr)
 	if code == exitBadInput || code == exitInterrupted || *noReport {
 		return code
 	}
@@ -301,20 +320,11 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) int {
 		"An experiment needing a downloaded data set that is not on disk is skipped with a note\n"+
 		"naming the command that fetches it (with --only it is an error).", stderr)
 	out := fs.String("out", filepath.Join("results", "reproduce"), "output folder")
-	jobs := fs.Int("j", runtime.NumCPU(), "runs at once")
+	ex := addExecFlags(fs)
 	only := fs.String("only", "", "run only the named experiment (e.g. synthetic)")
-	cacheFlag := fs.String("cache", "", "cache folder of downloaded data and embeddings (default $PAL_CACHE, else the user cache folder + /pal)")
-	_, code, ok := parseArgs(fs, args, 0, "(flags only)")
+	_, code, ok := ex.parse(fs, args, 0, "(flags only)")
 	if !ok {
 		return code
-	}
-	if *jobs < 1 {
-		fmt.Fprintf(stderr, "pal reproduce: -j %d: want at least 1\n", *jobs)
-		return exitBadInput
-	}
-	cache, err := catalog.CacheDir(*cacheFlag, os.Getenv)
-	if err != nil {
-		cache = "" // no cache folder: data sets are looked for elsewhere, embeddings not cached
 	}
 	code, ran := exitOK, 0
 	var names []string
@@ -330,7 +340,7 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) int {
 			return exitBadInput
 		}
 		// An experiment whose downloaded data is not on disk is skipped, saying how to fetch it.
-		if err := (&experiment.Runner{Env: datasets.Env{CacheDir: cache}}).MissingData(spec); err != nil {
+		if err := (&experiment.Runner{Env: datasets.Env{CacheDir: ex.cache}}).MissingData(spec); err != nil {
 			if *only != "" {
 				fmt.Fprintf(stderr, "pal reproduce: %s: %v\n", ps.Name, err)
 				return exitBadInput
@@ -339,7 +349,7 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		dir := filepath.Join(*out, ps.Name)
-		rc := execute(spec, "", dir, *jobs, cache, false, stderr)
+		rc := execute(spec, "", dir, ex.jobs, ex.cache, false, stderr)
 		if rc == exitInterrupted || rc == exitBadInput {
 			return rc
 		}
