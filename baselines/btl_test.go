@@ -36,13 +36,7 @@ func TestBTLGradients(t *testing.T) {
 		const h = 1e-6
 		for _, p := range ps {
 			for i := range p.Value {
-				orig := p.Value[i]
-				p.Value[i] = orig + h
-				lp := b.BatchLoss(pairs, nil, false)
-				p.Value[i] = orig - h
-				lm := b.BatchLoss(pairs, nil, false)
-				p.Value[i] = orig
-				num := (lp - lm) / (2 * h)
+				num := models.FiniteDifference(p, i, h, func() float64 { return b.BatchLoss(pairs, nil, false) })
 				if math.Abs(num-p.Grad[i]) > 1e-6*math.Max(1, math.Abs(num)) {
 					t.Errorf("%s: %s[%d]: analytic %g, numeric %g", fmt.Sprint(cfg.Map), p.Name, i, p.Grad[i], num)
 				}

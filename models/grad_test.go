@@ -21,13 +21,7 @@ func checkGrads(t *testing.T, name string, ps []*Param, loss func() float64, bac
 	checked := 0
 	for _, p := range ps {
 		for i := range p.Value {
-			orig := p.Value[i]
-			p.Value[i] = orig + h
-			lp := loss()
-			p.Value[i] = orig - h
-			lm := loss()
-			p.Value[i] = orig
-			num := (lp - lm) / (2 * h)
+			num := FiniteDifference(p, i, h, loss)
 			ana := p.Grad[i]
 			// Central differences carry about 1e-10 of rounding noise at h = 1e-6 for losses of
 			// order 1, so gradients that are exactly zero (the final bias of f cancels in every

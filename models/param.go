@@ -23,6 +23,19 @@ func CountParams(ps []*Param) int {
 	return n
 }
 
+// FiniteDifference is the central difference (loss(v+h) - loss(v-h)) / 2h of loss in
+// p.Value[i] about its value v, which it restores: what a gradient check compares the analytic
+// p.Grad[i] with, here and in a model kind written elsewhere (docs/extending.md).
+func FiniteDifference(p *Param, i int, h float64, loss func() float64) float64 {
+	v := p.Value[i]
+	p.Value[i] = v + h
+	up := loss()
+	p.Value[i] = v - h
+	down := loss()
+	p.Value[i] = v
+	return (up - down) / (2 * h)
+}
+
 func zeroGrads(ps []*Param) {
 	for _, p := range ps {
 		clearSplit(p.Grad)

@@ -234,14 +234,8 @@ func TestExampleGradient(t *testing.T) {
 			}
 			m.BatchLoss(pairs, nil, true)
 			g := p.Grad[i]
-			const h = 1e-6
-			v := p.Value[i]
-			p.Value[i] = v + h
-			up := m.BatchLoss(pairs, nil, false)
-			p.Value[i] = v - h
-			down := m.BatchLoss(pairs, nil, false)
-			p.Value[i] = v
-			if num := (up - down) / (2 * h); math.Abs(num-g) > 1e-6*(1+math.Abs(num)) {
+			num := models.FiniteDifference(p, i, 1e-6, func() float64 { return m.BatchLoss(pairs, nil, false) })
+			if math.Abs(num-g) > 1e-6*(1+math.Abs(num)) {
 				t.Errorf("%s[%d]: gradient %g, finite difference %g", p.Name, i, g, num)
 			}
 		}
