@@ -1,29 +1,17 @@
 package baselines
 
 import (
-	"bytes"
-	"encoding/binary"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/pal-harness/pal/datasets"
+	"github.com/pal-harness/pal/internal/npytest"
 )
 
 // npyWithHeader is a version 1.0 .npy file with the given header dictionary and data bytes.
-func npyWithHeader(dict string, data []byte) []byte {
-	for (10+len(dict)+1)%64 != 0 {
-		dict += " "
-	}
-	dict += "\n"
-	var b bytes.Buffer
-	b.WriteString("\x93NUMPY\x01\x00")
-	binary.Write(&b, binary.LittleEndian, uint16(len(dict)))
-	b.WriteString(dict)
-	b.Write(data)
-	return b.Bytes()
-}
+func npyWithHeader(dict string, data []byte) []byte { return npytest.V1(dict, data) }
 
 // TestImportedNPYSizeCheckedFirst: a score vector whose header claims 10^12 entries (8 TB)
 // in a file of a few bytes is an error naming the file, the declared and the actual size; it

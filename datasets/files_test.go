@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pal-harness/pal/internal/npytest"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -82,20 +83,7 @@ func itemsNPY(t *testing.T, rows, cols int) []byte {
 
 // handNPY builds a version 1.0 .npy file from a header dictionary and raw data, for the files
 // numpy would not write (Fortran order, big-endian, broken headers).
-func handNPY(dict string, data []byte) []byte {
-	hdr := dict
-	for (10+len(hdr)+1)%64 != 0 {
-		hdr += " "
-	}
-	hdr += "\n"
-	var b bytes.Buffer
-	b.WriteString("\x93NUMPY")
-	b.Write([]byte{1, 0})
-	binary.Write(&b, binary.LittleEndian, uint16(len(hdr)))
-	b.WriteString(hdr)
-	b.Write(data)
-	return b.Bytes()
-}
+func handNPY(dict string, data []byte) []byte { return npytest.V1(dict, data) }
 
 // writeFolder writes files (name -> content) into a fresh temporary folder.
 func writeFolder(t *testing.T, files map[string][]byte) string {
@@ -499,20 +487,11 @@ func TestNPYHeaderVariants(t *testing.T) {
 	data := make([]byte, 16)
 	binary.LittleEndian.PutUint64(data, math.Float64bits(1.5))
 	binary.LittleEndian.PutUint64(data[8:], math.Float64bits(-2))
-	v2 := func(dict string) []byte {
-		dict += "\n"
-		var b bytes.Buffer
-		b.WriteString("\x93NUMPY\x02\x00")
-		binary.Write(&b, binary.LittleEndian, uint32(len(dict)))
-		b.WriteString(dict)
-		b.Write(data)
-		return b.Bytes()
-	}
 	for name, raw := range map[string][]byte{
 		"key order":   handNPY("{'shape': (2, 1), 'fortran_order': False, 'descr': '<f8', }", data),
 		"no spaces":   handNPY(`{"descr":"<f8","fortran_order":False,"shape":(2,1)}`, data),
 		"python 2":    handNPY("{'descr': '<f8', 'fortran_order': False, 'shape': (2L, 1L), }", data),
-		"version 2.0": v2("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 1), }"),
+		"version 2.0": npytest.File(2, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 1), }\n", data),
 	} {
 		got := mustLoad(t, writeFolder(t, map[string][]byte{ItemsFile: raw, PairsFile: pairs}))
 		if !reflect.DeepEqual(got.Items, []float32{1.5, -2}) {

@@ -10,6 +10,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/pal-harness/pal/internal/npytest"
 )
 
 // canMap reports whether this system maps items.npy (mmap_unix.go).
@@ -84,12 +86,7 @@ func TestLoadNotMapped(t *testing.T) {
 	for (10+len(hdr)+1)%4 != 1 {
 		hdr += " "
 	}
-	hdr += "\n"
-	var odd bytes.Buffer
-	odd.Write([]byte("\x93NUMPY\x01\x00"))
-	binary.Write(&odd, binary.LittleEndian, uint16(len(hdr)))
-	odd.WriteString(hdr)
-	odd.Write(f32le(0.1, -2))
+	odd := npytest.File(1, hdr+"\n", f32le(0.1, -2))
 	for _, c := range []struct {
 		name  string
 		items []byte
@@ -97,7 +94,7 @@ func TestLoadNotMapped(t *testing.T) {
 	}{
 		{"float64", handNPY("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 1), }", f64le(0.1, -2)), []float32{0.1, -2}},
 		{"big-endian float32", handNPY("{'descr': '>f4', 'fortran_order': False, 'shape': (2, 1), }", f32be(0.1, -2)), []float32{0.1, -2}},
-		{"unaligned float32", odd.Bytes(), []float32{0.1, -2}},
+		{"unaligned float32", odd, []float32{0.1, -2}},
 	} {
 		d := mustLoad(t, writeFolder(t, map[string][]byte{ItemsFile: c.items, PairsFile: pairs}))
 		if d.ItemsMapped || !reflect.DeepEqual(d.Items, c.want) {
