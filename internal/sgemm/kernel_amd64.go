@@ -108,15 +108,5 @@ func transposePack(dst []float32, w int, src []float32, ld, rows, kb int) {
 		// transposePackGo zeroed rows4..w of those steps; the remaining
 		// rows are written below.
 	}
-	for r := rows4; r < rows; r++ {
-		s := src[r*ld : r*ld+kb]
-		for p, v := range s {
-			dst[p*w+r] = v
-		}
-	}
-	if rows < w {
-		for p := 0; p < kb8; p++ {
-			clear(dst[p*w+rows : p*w+w])
-		}
-	}
+	transposeRowsGo(dst, w, src, ld, rows4, rows, kb, kb8)
 }

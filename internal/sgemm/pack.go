@@ -56,14 +56,21 @@ func transposePackGo(dst []float32, w int, src []float32, ld, rows, kb int) {
 			d[0], d[1], d[2], d[3] = s0[p], s1[p], s2[p], s3[p]
 		}
 	}
-	for ; r < rows; r++ {
-		s0 := src[r*ld : r*ld+kb]
-		for p, v := range s0 {
+	transposeRowsGo(dst, w, src, ld, r, rows, kb, kb)
+}
+
+// transposeRowsGo finishes a transposing pack one source row at a time: dst[p*w+r] =
+// src[r*ld+p] for from <= r < rows and p < kb, then zero for rows <= r < w in the first
+// zeroSteps k steps (the ones no earlier pass zeroed).
+func transposeRowsGo(dst []float32, w int, src []float32, ld, from, rows, kb, zeroSteps int) {
+	for r := from; r < rows; r++ {
+		s := src[r*ld : r*ld+kb]
+		for p, v := range s {
 			dst[p*w+r] = v
 		}
 	}
 	if rows < w {
-		for p := 0; p < kb; p++ {
+		for p := 0; p < zeroSteps; p++ {
 			clear(dst[p*w+rows : p*w+w])
 		}
 	}
