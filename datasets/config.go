@@ -1,6 +1,9 @@
 package datasets
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // Config structs are decoded from a spec's [dataset] table by the sweeps package. Struct tags
 // are the schema: `toml` the key, `help` what it means, `min`/`max` inclusive bounds, `gt`/`lt`
@@ -56,6 +59,9 @@ type SyntheticConfig struct {
 	Prompts          int  `toml:"prompts" help:"number of distinct prompts; > 0 gives every pair a prompt drawn uniformly from them (for PAL-B), 0 = no prompts" min:"0" max:"100000000"`
 	PromptDim        int  `toml:"prompt_dim" help:"prompt embedding dimension (with prompts > 0)" min:"1" max:"100000"`
 	PromptDependence bool `toml:"prompt_dependence" help:"with prompts > 0: true makes each prototype a linear function of the prompt, G_k c; false draws prompts that the truth ignores (PAL-A-like)"`
+	// Adversarial users (robustness checks): see GenerateSynthetic.
+	AdversarialFraction float64 `toml:"adversarial_fraction" help:"fraction of the seen users who are adversaries: round(fraction x seen_users) of them, drawn at random, forming their own group \"adversarial\"; unseen users stay honest (0 = none)" min:"0" max:"1"`
+	Adversary           string  `toml:"adversary" help:"what an adversary does (with adversarial_fraction > 0): random labels every pair by a fair coin; inverted prefers the item its own ideal point prefers less (its group's preferences, reversed)" enum:"random|inverted"`
 }
 
 // DefaultSynthetic is the documented default synthetic setting.
@@ -65,6 +71,7 @@ func DefaultSynthetic() *SyntheticConfig {
 		Items: 1000, UserSplits: DefaultUserSplits(),
 		Temperature: 0.1,
 		Prompts:     0, PromptDim: 8, PromptDependence: true,
+		AdversarialFraction: 0, Adversary: "random",
 	}
 }
 
@@ -72,6 +79,9 @@ func DefaultSynthetic() *SyntheticConfig {
 func (c *SyntheticConfig) Validate() error {
 	if c.Map == "identity" && c.Dim != c.LatentDim {
 		return fmt.Errorf("map = \"identity\" needs dim == latent_dim (have %d and %d): set them equal or use map = \"linear\"", c.Dim, c.LatentDim)
+	}
+	if c.AdversarialFraction > 0 && math.Round(c.AdversarialFraction*float64(c.SeenUsers)) == 0 {
+		return fmt.Errorf("adversarial_fraction = %g of seen_users = %d rounds to no adversary: raise one of them (or use 0 for none)", c.AdversarialFraction, c.SeenUsers)
 	}
 	return c.UserSplits.Validate()
 }

@@ -46,6 +46,13 @@ type GroundTruth struct {
 	PromptMaps []float64
 	PromptDim  int
 	kTrue      int
+
+	// Adversarial marks, per Data.Users entry, the adversaries (adversarial_fraction > 0);
+	// nil when there are none. Adversary is what they do: "random" (every label a fair coin:
+	// the true margin is 0) or "inverted" (the true margin of an honest user with the same
+	// ideal point, negated).
+	Adversarial []bool
+	Adversary   string
 }
 
 // LatentItem returns g(x_j) (a view).
@@ -84,9 +91,19 @@ func (t *GroundTruth) IdealPointAt(i, c int) []float64 {
 // user's ideal point (for the pair's prompt, in the prompt-conditioned mode) is closer to the
 // left item, so the noise-free preference is Left. It has the sign convention of
 // metrics.Scorer, so the truth can be scored like a fitted model.
+//
+// An adversary's margin is 0 ("random": no item is preferred) or the honest margin negated
+// ("inverted"), so the truth of an adversary's pair is what its labels are drawn from.
 func (t *GroundTruth) Margin(p Pair) float64 {
 	u := t.IdealPointAt(p.User, p.Prompt)
-	return euclidean(t.LatentItem(p.Right), u) - euclidean(t.LatentItem(p.Left), u)
+	m := euclidean(t.LatentItem(p.Right), u) - euclidean(t.LatentItem(p.Left), u)
+	if t.Adversarial != nil && t.Adversarial[p.User] {
+		if t.Adversary == "random" {
+			return 0
+		}
+		return -m
+	}
+	return m
 }
 
 // ProbLeft is the true probability that the user prefers Left: sigmoid(Margin / T), and for
@@ -166,6 +183,17 @@ func euclidean(a, b []float64) float64 {
 // for prompts and the output, fingerprint included, is that of the generator before prompts
 // existed: pairs have no prompt (Prompt = -1, PromptDim = 0).
 //
+// Adversarial users (cfg.AdversarialFraction > 0, for robustness checks): round(fraction x
+// cfg.SeenUsers) seen users, drawn uniformly without replacement from their own stream, are
+// adversaries. Each keeps its ideal point and weights (User.TrueWeights, Truth.Weights) but
+// labels its pairs otherwise: Adversary "random" labels every pair by a fair coin (true margin
+// 0, so the oracle scores half of them), "inverted" draws its labels from the negated margin,
+// preferring what an honest user with its ideal point would not. Adversaries form their own
+// group, index KTrue, named "adversarial" (NumGroups = KTrue + 1), so per-group accuracy keeps
+// them apart from the honest groups; unseen users are never adversaries, so few-shot accuracy
+// is measured on honest users. With fraction 0 (the default) nothing is drawn and the
+// fingerprint leaves the adversary fields out, as before they existed.
+//
 // Every part (items, map, prototypes, each user's weights, each user's pairs, each split's
 // shuffle, prompts, prompt maps) draws from its own PCG stream derived from seed (seeds.Stream),
 // so changing the number of unseen users, for example, leaves the seen users' data unchanged.
@@ -237,6 +265,16 @@ func GenerateSynthetic(cfg *SyntheticConfig, seed uint64) (*Data, error) {
 	truth.kTrue = K
 
 	nUsers := cfg.SeenUsers + cfg.UnseenUsers
+	nAdversaries := int(math.Round(cfg.AdversarialFraction * float64(cfg.SeenUsers)))
+	if nAdversaries > 0 {
+		truth.Adversary = cfg.Adversary
+		truth.Adversarial = make([]bool, nUsers)
+		perm := seeds.Stream(seed, "adversaries", 0).Perm(cfg.SeenUsers)
+		for _, i := range perm[:nAdversaries] {
+			truth.Adversarial[i] = true // seen users come first in Data.Users
+		}
+	}
+
 	data := &Data{
 		Name:                  "synthetic",
 		Dim:                   D,
@@ -255,6 +293,9 @@ func GenerateSynthetic(cfg *SyntheticConfig, seed uint64) (*Data, error) {
 	}
 	for k := range K {
 		data.GroupNames[k] = "g" + strconv.Itoa(k)
+	}
+	if nAdversaries > 0 {
+		data.NumGroups, data.GroupNames = K+1, append(data.GroupNames, "adversarial")
 	}
 	truth.IdealPoints = make([]float64, 0, nUsers*d)
 
@@ -296,6 +337,9 @@ func GenerateSynthetic(cfg *SyntheticConfig, seed uint64) (*Data, error) {
 			}
 			truth.IdealPoints = append(truth.IdealPoints, u...)
 			truth.Weights = append(truth.Weights, w...)
+			if truth.Adversarial != nil && truth.Adversarial[len(data.Users)] {
+				group = K
+			}
 			data.Users = append(data.Users, User{
 				ID:          fmt.Sprintf("%s%0*d", kind.prefix, width, i+1),
 				Seen:        kind.seen,
@@ -478,8 +522,9 @@ func argmax(w []float64) int {
 // every config field (by its toml key, in declaration order, floats in shortest round-trip
 // form) and the seed. Fields are found by reflection so that a field added to
 // SyntheticConfig later is fingerprinted without anyone remembering to list it here. The
-// prompt fields are left out when prompts = 0: they draw nothing then, and leaving them out
-// keeps the fingerprints of data made before they existed.
+// prompt fields are left out when prompts = 0, and the adversary fields when
+// adversarial_fraction = 0: they draw nothing then, and leaving them out keeps the fingerprints
+// of data made before they existed.
 func syntheticFingerprint(cfg *SyntheticConfig, seed uint64) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "generator=synthetic\nversion=%d\n", SyntheticGeneratorVersion)
@@ -489,6 +534,9 @@ func syntheticFingerprint(cfg *SyntheticConfig, seed uint64) string {
 			key = f.Name
 		}
 		if cfg.Prompts == 0 && strings.HasPrefix(key, "prompt") {
+			return
+		}
+		if cfg.AdversarialFraction == 0 && strings.HasPrefix(key, "adversar") {
 			return
 		}
 		fmt.Fprintf(&b, "%s=%s\n", key, CanonicalValue(v))

@@ -60,9 +60,9 @@ func TestSyntheticFingerprintCoversConfig(t *testing.T) {
 	if fp != syntheticFingerprint(smallSynthetic(), 1) {
 		t.Fatal("equal configs have different fingerprints")
 	}
-	// Changing any single field must change the fingerprint (with prompts on, so that the
-	// prompt fields count).
-	base.Prompts = 3
+	// Changing any single field must change the fingerprint (with prompts and adversaries on,
+	// so that their fields count).
+	base.Prompts, base.AdversarialFraction = 3, 0.25
 	fp = syntheticFingerprint(base, 1)
 	var fields [][]int // index paths of every field, embedded structs flattened
 	var collect func(t reflect.Type, prefix []int)
@@ -569,5 +569,96 @@ func TestSyntheticDegenerateMLP(t *testing.T) {
 	}
 	if !found {
 		t.Error("no degenerate draw in 64 seeds: the test no longer exercises the error")
+	}
+}
+
+// TestSyntheticAdversaries checks the adversarial users: exactly round(fraction x seen_users)
+// seen users and no unseen one, in their own group; honest users' data is that of the
+// adversary-free data set (each user draws from its own stream); inverted adversaries' noiseless labels are the honest labels
+// flipped; random adversaries' labels are coin flips and the oracle scores them half.
+func TestSyntheticAdversaries(t *testing.T) {
+	c := smallSynthetic()
+	c.Temperature, c.SeenUsers, c.PairsPerUser = 0, 20, 200
+	clean := mustGenerate(t, c, 5)
+	honestLabel := map[[3]int]bool{} // (user, left, right) -> label of the clean data
+	for _, pairs := range clean.Splits {
+		for _, p := range pairs {
+			honestLabel[[3]int{p.User, p.Left, p.Right}] = p.LeftPreferred
+		}
+	}
+	for _, mode := range []string{"random", "inverted"} {
+		c.AdversarialFraction, c.Adversary = 0.25, mode
+		d := mustGenerate(t, c, 5)
+		if d.NumGroups != c.KTrue+1 || d.GroupNames[c.KTrue] != "adversarial" {
+			t.Fatalf("%s: %d groups %v, want %d with the last named adversarial", mode, d.NumGroups, d.GroupNames, c.KTrue+1)
+		}
+		var adversaries int
+		for i, u := range d.Users {
+			adv := d.Truth.Adversarial[i]
+			if adv != (u.Group == c.KTrue) {
+				t.Fatalf("%s: user %s adversarial %v but group %d", mode, u.ID, adv, u.Group)
+			}
+			if adv && !u.Seen {
+				t.Fatalf("%s: unseen user %s is an adversary", mode, u.ID)
+			}
+			if adv {
+				adversaries++
+			} else if u.Group != clean.Users[i].Group {
+				t.Fatalf("%s: honest user %s moved from group %d to %d", mode, u.ID, clean.Users[i].Group, u.Group)
+			}
+		}
+		if adversaries != 5 {
+			t.Fatalf("%s: %d adversaries, want round(0.25 x 20) = 5", mode, adversaries)
+		}
+		var advPairs, flipped, advTest, honestTest int
+		for split, pairs := range d.Splits {
+			for _, p := range pairs {
+				if !d.Truth.Adversarial[p.User] {
+					want, ok := honestLabel[[3]int{p.User, p.Left, p.Right}]
+					if !ok {
+						t.Fatalf("%s: honest user's %s pair %+v is not in the adversary-free data", mode, split, p)
+					}
+					if p.LeftPreferred != want {
+						t.Fatalf("%s: honest user's pair %+v changed label", mode, p)
+					}
+					if split == Test {
+						honestTest++
+					}
+					continue
+				}
+				advPairs++
+				if split == Test {
+					advTest++
+				}
+				// The label an honest user with the adversary's ideal point would give.
+				u := d.Truth.IdealPoint(p.User)
+				want := euclidean(d.Truth.LatentItem(p.Left), u) < euclidean(d.Truth.LatentItem(p.Right), u)
+				if p.LeftPreferred != want {
+					flipped++
+				}
+			}
+		}
+		switch mode {
+		case "inverted":
+			if flipped != advPairs {
+				t.Errorf("inverted: %d of %d adversary labels flipped, want all (T = 0)", flipped, advPairs)
+			}
+			if d.BayesAccuracy[Test] != 1 {
+				t.Errorf("inverted, T = 0: Bayes accuracy %v, want 1 (the truth knows the adversaries)", d.BayesAccuracy[Test])
+			}
+		case "random":
+			// 1000 fair coins: agreement with the honest label within 4.5 standard deviations.
+			if math.Abs(float64(flipped)/float64(advPairs)-0.5) > 4.5*0.5/math.Sqrt(float64(advPairs)) {
+				t.Errorf("random: %d of %d adversary labels differ from the honest ones, want about half", flipped, advPairs)
+			}
+			want := (float64(honestTest) + 0.5*float64(advTest)) / float64(honestTest+advTest)
+			if got := d.BayesAccuracy[Test]; math.Abs(got-want) > 1e-12 {
+				t.Errorf("random, T = 0: Bayes accuracy %v, want %v (ties on the adversaries' pairs count half)", got, want)
+			}
+		}
+	}
+	c.AdversarialFraction, c.SeenUsers = 0.01, 20
+	if _, err := GenerateSynthetic(c, 1); err == nil || !strings.Contains(err.Error(), "rounds to no adversary") {
+		t.Errorf("adversarial_fraction 0.01 of 20 users: error %v, want one saying it rounds to no adversary", err)
 	}
 }
