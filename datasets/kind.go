@@ -68,12 +68,22 @@ func (e Env) Lookup(key string) string {
 	return os.Getenv(key)
 }
 
-// Embedder returns the text embedder cfg describes.
+// Embedder returns the text embedder cfg describes, an openai embedder's empty endpoint and
+// model taken from the environment (embed.Config.WithEnv).
 func (e Env) Embedder(cfg embed.Config) (embed.Embedder, error) {
+	cfg = cfg.WithEnv(e.Lookup)
 	if e.NewEmbedder != nil {
 		return e.NewEmbedder(cfg)
 	}
 	return embed.New(cfg, e.CacheDir)
+}
+
+// CheckEmbedder is the part of a text kind's Check that concerns its embedder: an openai
+// embedder with no endpoint or model in the spec or the environment cannot run, and the error
+// says which variable to set (`pal reproduce` skips the experiment with it).
+func (e Env) CheckEmbedder(cfg embed.Config) error {
+	cfg = cfg.WithEnv(e.Lookup)
+	return cfg.Ready()
 }
 
 // PathReader is implemented by kinds that recognise a file or folder named on the command line

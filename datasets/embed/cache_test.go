@@ -168,8 +168,16 @@ func TestNewFromConfig(t *testing.T) {
 		t.Errorf("note %q does not say it is a stand-in", n)
 	}
 	cfg.Embedder = "openai"
-	if _, err := New(cfg, ""); err == nil || !strings.Contains(err.Error(), "endpoint") {
-		t.Errorf("openai without endpoint: %v", err)
+	if _, err := New(cfg, ""); err == nil || !strings.Contains(err.Error(), "endpoint") || !strings.Contains(err.Error(), EnvEndpoint) {
+		t.Errorf("openai without endpoint: %v, want one naming endpoint and $%s", err, EnvEndpoint)
+	}
+	env := map[string]string{EnvEndpoint: "http://localhost:2", EnvModel: "from-env"}
+	if got := cfg.WithEnv(func(k string) string { return env[k] }); got.Endpoint != "http://localhost:2" || got.Model != "from-env" || got.Ready() != nil {
+		t.Errorf("WithEnv: %+v (ready: %v), want the environment's endpoint and model", got, got.Ready())
+	}
+	cfg.Endpoint = "http://spec"
+	if got := cfg.WithEnv(func(k string) string { return env[k] }); got.Endpoint != "http://spec" {
+		t.Errorf("WithEnv replaced the spec's endpoint: %q", got.Endpoint)
 	}
 	cfg.Endpoint, cfg.Model = "http://localhost:1", "bge-m3"
 	if e, err := New(cfg, ""); err != nil || e.Name() != "openai(model=bge-m3)" {

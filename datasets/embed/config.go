@@ -11,8 +11,8 @@ import (
 type Config struct {
 	Embedder  string `toml:"embedder" help:"text embedder: tfidf-svd (built in, offline; a stand-in for foundation-model features) or openai (an OpenAI-compatible /v1/embeddings endpoint)" enum:"tfidf-svd|openai"`
 	EmbedDim  int    `toml:"embed_dim" help:"output dimension of tfidf-svd (ignored by openai, whose model fixes it)" min:"1" max:"4096"`
-	Endpoint  string `toml:"endpoint" help:"base URL of the embeddings server for embedder = \"openai\", e.g. http://localhost:11434"`
-	Model     string `toml:"embed_model" help:"model name sent to the embeddings server, e.g. bge-m3"`
+	Endpoint  string `toml:"endpoint" help:"base URL of the embeddings server for embedder = \"openai\", e.g. http://localhost:11434; empty: $PAL_EMBED_ENDPOINT (without either the experiment is skipped by pal reproduce)"`
+	Model     string `toml:"embed_model" help:"model name sent to the embeddings server, e.g. bge-m3; empty: $PAL_EMBED_MODEL"`
 	APIKeyEnv string `toml:"api_key_env" help:"environment variable holding the embeddings server's API key (empty: none)"`
 	Batch     int    `toml:"embed_batch" help:"texts per request to the embeddings server" min:"1" max:"100000"`
 }
@@ -22,14 +22,42 @@ func DefaultConfig() Config {
 	return Config{Embedder: "tfidf-svd", EmbedDim: 64, Batch: 64}
 }
 
-// Check reports settings that cannot work together.
-func (c *Config) Check() error {
+// EnvEndpoint and EnvModel name the environment variables that stand in for endpoint and
+// embed_model when a spec leaves them empty: so an embedded spec (paper/) can use whatever
+// OpenAI-compatible server the user runs, and is skipped, naming them, when none is set.
+const (
+	EnvEndpoint = "PAL_EMBED_ENDPOINT"
+	EnvModel    = "PAL_EMBED_MODEL"
+)
+
+// Check reports settings that cannot work together. An openai embedder's empty endpoint and
+// embed_model are allowed here: they are read from $PAL_EMBED_ENDPOINT and $PAL_EMBED_MODEL
+// when the embedder is made (WithEnv), and Ready says when neither gives them.
+func (c *Config) Check() error { return nil }
+
+// WithEnv fills an openai embedder's empty endpoint and embed_model from $PAL_EMBED_ENDPOINT
+// and $PAL_EMBED_MODEL (getenv reads the environment).
+func (c Config) WithEnv(getenv func(string) string) Config {
 	if c.Embedder == "openai" {
 		if c.Endpoint == "" {
-			return fmt.Errorf("embedder = \"openai\" needs endpoint, the server's base URL (e.g. \"http://localhost:11434\")")
+			c.Endpoint = getenv(EnvEndpoint)
 		}
 		if c.Model == "" {
-			return fmt.Errorf("embedder = \"openai\" needs embed_model, the model the server serves (e.g. \"bge-m3\")")
+			c.Model = getenv(EnvModel)
+		}
+	}
+	return c
+}
+
+// Ready says what the embedder still lacks before it can be made: an openai embedder needs an
+// endpoint and a model, from the spec or the environment.
+func (c *Config) Ready() error {
+	if c.Embedder == "openai" {
+		if c.Endpoint == "" {
+			return fmt.Errorf("embedder = \"openai\" needs an embeddings server: set endpoint in the spec or $%s to its base URL (an OpenAI-compatible /v1/embeddings server, e.g. %s=http://localhost:11434)", EnvEndpoint, EnvEndpoint)
+		}
+		if c.Model == "" {
+			return fmt.Errorf("embedder = \"openai\" needs embed_model, the model the server serves: set it in the spec or $%s (e.g. %s=bge-m3)", EnvModel, EnvModel)
 		}
 	}
 	return nil
@@ -38,7 +66,7 @@ func (c *Config) Check() error {
 // New returns the embedder c describes, wrapped in an on-disk cache under
 // cacheDir/embeddings when cacheDir is not empty.
 func New(c Config, cacheDir string) (Embedder, error) {
-	if err := c.Check(); err != nil {
+	if err := c.Ready(); err != nil {
 		return nil, err
 	}
 	var e Embedder

@@ -282,10 +282,23 @@ func TestBuildErrors(t *testing.T) {
 	if d, err := Build(context.Background(), cfg, 1, fixtureDir, &recorder{}); err != nil || d.NumGroups != 1 {
 		t.Errorf("k_true 1 without cross pairs: %v", err)
 	}
+	// openai without an endpoint parses (it may come from $PAL_EMBED_ENDPOINT) but the kind's
+	// check says what to set.
 	cfg = small()
 	cfg.Embedder = "openai"
-	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "endpoint") {
-		t.Errorf("openai without endpoint: %v", err)
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("openai without endpoint: %v, want it to parse", err)
+	}
+	cfg.DataDir = fixtureDir
+	env := datasets.Env{Getenv: func(string) string { return "" }}
+	if err := cfg.Check(env); err == nil || !strings.Contains(err.Error(), "PAL_EMBED_ENDPOINT") {
+		t.Errorf("openai without endpoint: check %v, want one naming PAL_EMBED_ENDPOINT", err)
+	}
+	env.Getenv = func(k string) string {
+		return map[string]string{"PAL_EMBED_ENDPOINT": "http://localhost:1", "PAL_EMBED_MODEL": "m"}[k]
+	}
+	if err := cfg.Check(env); err != nil {
+		t.Errorf("openai with $PAL_EMBED_ENDPOINT and $PAL_EMBED_MODEL: check %v", err)
 	}
 }
 

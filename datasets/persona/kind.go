@@ -10,10 +10,14 @@ import (
 // The persona kind (datasets.Kind): statements found by ResolveDir, embedded by the configured
 // embedder, built into users and pairs by Build.
 
-// Check implements datasets.Kind: the statement files are somewhere ResolveDir looks.
+// Check implements datasets.Kind: the statement files are somewhere ResolveDir looks,
+// and the embedder has what it needs (an openai endpoint: datasets.Env.CheckEmbedder).
 func (c *Config) Check(env datasets.Env) error {
 	_, err := ResolveDir(c.DataDir, env.SpecDir, env.CacheDir, env.Lookup)
-	return err
+	if err != nil {
+		return err
+	}
+	return env.CheckEmbedder(c.Config)
 }
 
 // SeedDependent implements datasets.Kind: traits, statements, users and pairs are drawn from

@@ -14,10 +14,14 @@ import (
 // The persona-in-pal kind (datasets.Kind): the authors' parquet release for one K, its
 // statements embedded by the configured embedder.
 
-// Check implements datasets.Kind: the folder holds parquet files of the seen users.
+// Check implements datasets.Kind: the folder holds parquet files of the seen users,
+// and the embedder has what it needs (an openai endpoint: datasets.Env.CheckEmbedder).
 func (c *Config) Check(env datasets.Env) error {
 	_, err := c.locate(env)
-	return err
+	if err != nil {
+		return err
+	}
+	return env.CheckEmbedder(c.Config)
 }
 
 // locate is where the release is, or why it is not there.

@@ -14,10 +14,14 @@ import (
 // The reddit-tldr kind (datasets.Kind): where the comparison files are, whether they are all
 // there, and the build (Construct, then Build with the configured embedder).
 
-// Check implements datasets.Kind: the folder holds every comparison file.
+// Check implements datasets.Kind: the folder holds every comparison file,
+// and the embedder has what it needs (an openai endpoint: datasets.Env.CheckEmbedder).
 func (c *Config) Check(env datasets.Env) error {
 	_, err := c.locate(env)
-	return err
+	if err != nil {
+		return err
+	}
+	return env.CheckEmbedder(c.Config)
 }
 
 // locate is where the comparison files are, or why they are not there.
