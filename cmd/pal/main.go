@@ -314,7 +314,7 @@ func renderReportOpts(store, out string, opts reports.Options, stdout, stderr io
 }
 
 func cmdReproduce(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("pal reproduce", "pal reproduce [--out DIR] [-j N] [--only NAME]\n\n"+
+	fs := newFlagSet("pal reproduce", "pal reproduce [--out DIR] [-j N] [--only NAME] [--list]\n\n"+
 		"Runs every experiment of the paper embedded in the binary (see REPRODUCE.md) into\n"+
 		"DIR/<experiment> and renders DIR/<experiment>/report/report.html. Resumable.\n"+
 		"An experiment needing a downloaded data set that is not on disk is skipped with a note\n"+
@@ -322,9 +322,13 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("out", filepath.Join("results", "reproduce"), "output folder")
 	ex := addExecFlags(fs)
 	only := fs.String("only", "", "run only the named experiment (e.g. synthetic)")
+	list := fs.Bool("list", false, "list every experiment, whether its data is on disk, its size, and the command that gets it; run nothing")
 	_, code, ok := ex.parse(fs, args, 0, "(flags only)")
 	if !ok {
 		return code
+	}
+	if *list {
+		return listExperiments(stdout, datasets.Env{CacheDir: ex.cache})
 	}
 	code, ran := exitOK, 0
 	var names []string

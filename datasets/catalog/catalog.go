@@ -47,6 +47,13 @@ type Published interface {
 	ForEntry(name string) (any, bool)
 }
 
+// Reader is implemented by the dataset configs that read one catalog data set: CatalogName is
+// the entry this config reads (the release, mixture ratio or K it names). `pal reproduce
+// --list` uses it to show each experiment's data, its size on disk and its fetch command.
+type Reader interface {
+	CatalogName() string
+}
+
 // Catalog is a list of entries sorted by name: what `pal data` shows.
 type Catalog []Entry
 

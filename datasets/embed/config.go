@@ -50,17 +50,47 @@ func (c Config) WithEnv(getenv func(string) string) Config {
 }
 
 // Ready says what the embedder still lacks before it can be made: an openai embedder needs an
-// endpoint and a model, from the spec or the environment.
+// endpoint and a model, from the spec or the environment (a *NotConfiguredError).
 func (c *Config) Ready() error {
 	if c.Embedder == "openai" {
 		if c.Endpoint == "" {
-			return fmt.Errorf("embedder = \"openai\" needs an embeddings server: set endpoint in the spec or $%s to its base URL (an OpenAI-compatible /v1/embeddings server, e.g. %s=http://localhost:11434)", EnvEndpoint, EnvEndpoint)
+			e := &NotConfiguredError{Key: "endpoint", Env: EnvEndpoint, Example: "http://localhost:11434",
+				What: "needs an embeddings server", Value: "its base URL (an OpenAI-compatible /v1/embeddings server)"}
+			if c.Model == "" {
+				e.AlsoModel = true
+			}
+			return e
 		}
 		if c.Model == "" {
-			return fmt.Errorf("embedder = \"openai\" needs embed_model, the model the server serves: set it in the spec or $%s (e.g. %s=bge-m3)", EnvModel, EnvModel)
+			return &NotConfiguredError{Key: "embed_model", Env: EnvModel, Example: "bge-m3",
+				What: "needs embed_model", Value: "the model the server serves"}
 		}
 	}
 	return nil
+}
+
+// NotConfiguredError says an openai embedder lacks a setting that the spec or an environment
+// variable must give.
+type NotConfiguredError struct {
+	Key, Env, Example, What, Value string
+	AlsoModel                      bool // embed_model is missing too
+}
+
+func (e *NotConfiguredError) Error() string {
+	s := fmt.Sprintf("embedder = \"openai\" %s: set %s in the spec or $%s to %s, e.g. %s=%s", e.What, e.Key, e.Env, e.Value, e.Env, e.Example)
+	if e.AlsoModel {
+		s += fmt.Sprintf(", and embed_model or $%s (e.g. bge-m3)", EnvModel)
+	}
+	return s
+}
+
+// Setting is the short form of what to do, e.g. "export PAL_EMBED_ENDPOINT=http://localhost:11434".
+func (e *NotConfiguredError) Setting() string {
+	s := "export " + e.Env + "=" + e.Example
+	if e.AlsoModel {
+		s += " " + EnvModel + "=bge-m3"
+	}
+	return s
 }
 
 // New returns the embedder c describes, wrapped in an on-disk cache under

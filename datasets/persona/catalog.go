@@ -51,3 +51,6 @@ func (c *Config) ForEntry(name string) (any, bool) {
 	}
 	return DefaultConfig(), true
 }
+
+// CatalogName implements catalog.Reader: the statements are the anthropic-persona entry.
+func (c *Config) CatalogName() string { return CatalogName }

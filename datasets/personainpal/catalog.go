@@ -50,3 +50,6 @@ func (c *Config) ForEntry(name string) (any, bool) {
 	}
 	return nil, false
 }
+
+// CatalogName implements catalog.Reader: the release of the config's K.
+func (c *Config) CatalogName() string { return CatalogName(c.K) }

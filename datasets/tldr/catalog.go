@@ -31,3 +31,6 @@ func (c *Config) ForEntry(name string) (any, bool) {
 	}
 	return DefaultConfig(), true
 }
+
+// CatalogName implements catalog.Reader: the comparison files are the reddit-tldr entry.
+func (c *Config) CatalogName() string { return CatalogName }
