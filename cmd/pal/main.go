@@ -314,7 +314,7 @@ func renderReportOpts(store, out string, opts reports.Options, stdout, stderr io
 }
 
 func cmdReproduce(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("pal reproduce", "pal reproduce [--out DIR] [-j N] [--only NAME] [--list]\n\n"+
+	fs := newFlagSet("pal reproduce", "pal reproduce [--out DIR] [-j N] [--only NAME] [--seeds N] [--list]\n\n"+
 		"Runs every experiment of the paper embedded in the binary (see REPRODUCE.md) into\n"+
 		"DIR/<experiment> and renders DIR/<experiment>/report/report.html. Resumable.\n"+
 		"An experiment needing a downloaded data set that is not on disk is skipped with a note\n"+
@@ -323,6 +323,7 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) int {
 	ex := addExecFlags(fs)
 	only := fs.String("only", "", "run only the named experiment (e.g. synthetic)")
 	list := fs.Bool("list", false, "list every experiment, whether its data is on disk, its size, and the command that gets it; run nothing")
+	nSeeds := fs.Int("seeds", 0, "run only each experiment's first N seeds (0 = all): a quick end-to-end check before the full run")
 	_, code, ok := ex.parse(fs, args, 0, "(flags only)")
 	if !ok {
 		return code
@@ -343,6 +344,7 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) int {
 			printSpecError(stderr, err)
 			return exitBadInput
 		}
+		firstSeeds(spec, *nSeeds)
 		// An experiment whose downloaded data is not on disk is skipped, saying how to fetch it.
 		if err := (&experiment.Runner{Env: datasets.Env{CacheDir: ex.cache}}).MissingData(spec); err != nil {
 			if *only != "" {

@@ -183,3 +183,24 @@ func listExperiments(w io.Writer, env datasets.Env) int {
 	fmt.Fprintln(w, "\nready: `pal reproduce` runs it; missing: it is skipped until the GET IT command has been run.")
 	return exitOK
 }
+
+// firstSeeds keeps the runs of the spec's first n seeds (all when n <= 0 or the spec has no
+// more): `pal reproduce --seeds N`. The runs kept are the full spec's, with the same ids, so a
+// later full run adds the other seeds' runs beside them.
+func firstSeeds(spec *sweeps.Spec, n int) {
+	if n <= 0 || n >= len(spec.Seeds) {
+		return
+	}
+	keep := map[uint64]bool{}
+	for _, s := range spec.Seeds[:n] {
+		keep[s] = true
+	}
+	spec.Seeds = spec.Seeds[:n]
+	var runs []*sweeps.Run
+	for _, r := range spec.Runs {
+		if keep[r.Seed] {
+			runs = append(runs, r)
+		}
+	}
+	spec.Runs = runs
+}
