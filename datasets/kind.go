@@ -100,6 +100,15 @@ type Converter interface {
 	Convert(ctx context.Context, env Env, out string) ([]string, error)
 }
 
+// ZeroShotConverter is implemented by converters of data whose prompts and items are embedded in
+// one space by a CLIP-style model (the Pick-a-Pic releases): ConvertZeroShot is Convert that
+// also writes scores.csv, the margin scale · (cos(prompt, left) − cos(prompt, right)) of every
+// pair, which `kind = "imported"` with `per = "pair"` reads (`pal data convert --scores`).
+type ZeroShotConverter interface {
+	Converter
+	ConvertZeroShot(ctx context.Context, env Env, out string, scale float64) ([]string, error)
+}
+
 // EmbedAndBuild is the build of a kind whose items are texts: read the inputs, make the
 // configured text embedder, build the Data with it, and note which features the items are
 // (the embedder's note comes first among the Data's notes). kind names the kind in errors.

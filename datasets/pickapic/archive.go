@@ -28,6 +28,9 @@ type Options struct {
 	SplitLists string
 	// ValFraction and TestFraction split each user's pairs when no split lists exist at all.
 	ValFraction, TestFraction float64
+	// ZeroShotScale > 0 makes ConvertWith also write ScoresFile: the zero-shot reward margin
+	// scale · (cos(prompt, left) − cos(prompt, right)) of every pair (see ZeroShotMargin).
+	ZeroShotScale float64
 }
 
 // DefaultOptions are the documented defaults.

@@ -73,6 +73,10 @@ type builder struct {
 	userIndex       map[string]int
 	userIDs         []string
 	pairs           []rawPair
+	// With scale > 0, scores holds the zero-shot margin of every (left, right, prompt) row
+	// triple, computed from the embeddings as they stream past (the converter keeps none).
+	scale  float64
+	scores map[[3]int]float64
 }
 
 func newBuilder(images, prompts func([]float64, string) error) *builder {
@@ -103,7 +107,37 @@ func (b *builder) add(sc *scanned) error {
 		b.userIDs = append(b.userIDs, s.user)
 	}
 	b.pairs = append(b.pairs, rawPair{user: u, left: l, right: r, prompt: p, y: s.y, split: sc.split, order: sc.order, id: sc.id})
+	if b.scale > 0 {
+		if len(s.prompt) != len(s.left) {
+			return fmt.Errorf("zero-shot scores need the prompt and the images in one embedding space: the prompt has %d dimensions, the images %d", len(s.prompt), len(s.left))
+		}
+		if b.scores == nil {
+			b.scores = map[[3]int]float64{}
+		}
+		b.scores[[3]int{l, r, p}] = ZeroShotMargin(b.scale, s.prompt, s.left, s.right)
+	}
 	return nil
+}
+
+// ZeroShotMargin is the margin of a CLIP-style reward r(c, x) = scale · cos(c, x) between the
+// left and right images x_l, x_r for prompt c: how CLIP zero-shot and PickScore rank two
+// images (PickScore's code: logit_scale.exp() times the dot product of the normalised
+// get_text_features and get_image_features). A zero vector has cosine 0.
+func ZeroShotMargin(scale float64, prompt, left, right []float64) float64 {
+	return scale * (cosine(prompt, left) - cosine(prompt, right))
+}
+
+func cosine(a, b []float64) float64 {
+	var ab, aa, bb float64
+	for i := range a {
+		ab += a[i] * b[i]
+		aa += a[i] * a[i]
+		bb += b[i] * b[i]
+	}
+	if aa == 0 || bb == 0 {
+		return 0
+	}
+	return ab / math.Sqrt(aa*bb)
 }
 
 // labelConvention names the convention the labels follow, or says why they fit none.

@@ -30,7 +30,7 @@ func Convert(zipPath, outDir string) error {
 // decides) and float64 otherwise. Every file is written to a temporary name in outDir and
 // renamed into place only when all are complete: an error (a corrupt entry, a full disk, a
 // cancelled context) leaves outDir as it was. A stale users.csv is removed on success, since
-// the release has no ground-truth groups.
+// the release has no ground-truth groups (and a stale scores.csv when no scores are asked for).
 func ConvertWith(ctx context.Context, zipPath, outDir string, opt Options) (st *Stats, err error) {
 	created := false
 	if _, statErr := os.Stat(outDir); errors.Is(statErr, fs.ErrNotExist) {
@@ -69,6 +69,7 @@ func ConvertWith(ctx context.Context, zipPath, outDir string, opt Options) (st *
 	}
 	items, prompts := newNPYStream(itemsF), newNPYStream(promptsF)
 	b := newBuilder(items.append, prompts.append)
+	b.scale = opt.ZeroShotScale
 	info, err := scanArchive(ctx, zipPath, opt, b.add)
 	if err != nil {
 		return nil, err
@@ -93,10 +94,21 @@ func ConvertWith(ctx context.Context, zipPath, outDir string, opt Options) (st *
 	if err := writePairs(pairsF, s); err != nil {
 		return nil, fmt.Errorf("write %s: %w", filepath.Join(outDir, datasets.PairsFile), err)
 	}
+	names := []string{datasets.ItemsFile, datasets.PromptsFile, datasets.PairsFile}
+	if b.scale > 0 {
+		scoresF, err := newTemp(ScoresFile)
+		if err != nil {
+			return nil, err
+		}
+		if err := writeScores(scoresF, s, b.scores); err != nil {
+			return nil, fmt.Errorf("write %s: %w", filepath.Join(outDir, ScoresFile), err)
+		}
+		names = append(names, ScoresFile)
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	for i, name := range []string{datasets.ItemsFile, datasets.PromptsFile, datasets.PairsFile} {
+	for i, name := range names {
 		if err := os.Rename(temps[i].Name(), filepath.Join(outDir, name)); err != nil {
 			return nil, err
 		}
@@ -105,7 +117,49 @@ func ConvertWith(ctx context.Context, zipPath, outDir string, opt Options) (st *
 	if err := os.Remove(filepath.Join(outDir, datasets.UsersFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
+	if b.scale == 0 { // a score file of an earlier conversion would not match these pairs
+		if err := os.Remove(filepath.Join(outDir, ScoresFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+	}
 	return newStats(zipPath, info, b, s), nil
+}
+
+// ScoresFile is the zero-shot score file ConvertWith writes with Options.ZeroShotScale > 0:
+// the per-pair margins of baselines' imported scores (kind = "imported", per = "pair"), with
+// header user,left,right,prompt,score, one line per distinct pair of pairs.csv.
+const ScoresFile = "scores.csv"
+
+// writeScores writes ScoresFile: for each pair of pairs.csv, in its order, the zero-shot margin
+// of its images for its prompt; a pair listed again (the same user, images and prompt) once.
+func writeScores(f *os.File, s *settled, scores map[[3]int]float64) error {
+	bw := bufio.NewWriter(f)
+	w := csv.NewWriter(bw)
+	w.Write([]string{"user", "left", "right", "prompt", "score"})
+	type key struct{ user, left, right, prompt int }
+	done := map[key]bool{}
+	for _, split := range datasets.AllSplits {
+		for _, p := range s.splits[split] {
+			k := key{p.User, p.Left, p.Right, p.Prompt}
+			if done[k] {
+				continue
+			}
+			done[k] = true
+			w.Write([]string{s.users[p.User].ID, strconv.Itoa(p.Left), strconv.Itoa(p.Right), strconv.Itoa(p.Prompt),
+				strconv.FormatFloat(scores[[3]int{p.Left, p.Right, p.Prompt}], 'g', -1, 64)})
+		}
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // writePairs writes pairs.csv (user,left,right,label,split,prompt), split by split.

@@ -132,13 +132,30 @@ func (c *PickAFilterConfig) Convert(ctx context.Context, env datasets.Env, out s
 	return c.convert(ctx, env, entry(c.CatalogName(), pickAFilterEntries()), out)
 }
 
+// ConvertZeroShot implements datasets.ZeroShotConverter.
+func (c *PickAPicConfig) ConvertZeroShot(ctx context.Context, env datasets.Env, out string, scale float64) ([]string, error) {
+	return c.convertScores(ctx, env, entry(c.CatalogName(), pickAPicEntries()), out, scale)
+}
+
+// ConvertZeroShot implements datasets.ZeroShotConverter.
+func (c *PickAFilterConfig) ConvertZeroShot(ctx context.Context, env datasets.Env, out string, scale float64) ([]string, error) {
+	return c.convertScores(ctx, env, entry(c.CatalogName(), pickAFilterEntries()), out, scale)
+}
+
 // convert writes the archive as a bring-your-own folder (ConvertWith).
 func (c *archiveConfig) convert(ctx context.Context, env datasets.Env, e catalog.Entry, out string) ([]string, error) {
+	return c.convertScores(ctx, env, e, out, 0)
+}
+
+// convertScores is convert, with scale > 0 also writing the zero-shot scores (ScoresFile).
+func (c *archiveConfig) convertScores(ctx context.Context, env datasets.Env, e catalog.Entry, out string, scale float64) ([]string, error) {
 	pl, err := c.check(env, e)
 	if err != nil {
 		return nil, err
 	}
-	st, err := ConvertWith(ctx, pl.Path, out, c.Options())
+	opt := c.Options()
+	opt.ZeroShotScale = scale
+	st, err := ConvertWith(ctx, pl.Path, out, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -147,6 +164,10 @@ func (c *archiveConfig) convert(ctx context.Context, env datasets.Env, e catalog
 	if st.Unlisted > 0 || st.Missing > 0 {
 		lines = append(lines, fmt.Sprintf("note: %d comparisons were in no split list and were skipped; %d listed ids had no comparison (e.g. %v)",
 			st.Unlisted, st.Missing, st.MissingExamples))
+	}
+	if scale > 0 {
+		lines = append(lines, fmt.Sprintf("wrote %s: the zero-shot margin %g x (cos(prompt, left) - cos(prompt, right)) of every pair; read it with [[model]] kind = \"imported\", per = \"pair\" on a kind = \"files\" data set of this folder",
+			filepath.Join(out, ScoresFile), scale))
 	}
 	return lines, nil
 }
