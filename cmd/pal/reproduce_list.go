@@ -44,6 +44,7 @@ func describeExperiments(env datasets.Env, cat catalog.Catalog) ([]experimentDat
 		}
 		ed := experimentData{Name: ps.Name, Runs: len(spec.Runs), Ready: true}
 		seen := map[string]bool{}
+		var settings []string // after the fetch commands: data first, then the server
 		for _, run := range spec.Runs {
 			key := fmt.Sprintf("%s|%+v", run.DatasetKind, run.Dataset)
 			if seen[key] {
@@ -71,6 +72,14 @@ func describeExperiments(env datasets.Env, cat catalog.Catalog) ([]experimentDat
 			} else {
 				addOnce(&ed.Data, run.DatasetKind)
 			}
+			// A text kind's check stops at missing files; its embedder may need setting up too.
+			if e, ok := run.Dataset.(interface{ EmbedderConfig() embed.Config }); ok {
+				var unset *embed.NotConfiguredError
+				if errors.As(env.CheckEmbedder(e.EmbedderConfig()), &unset) {
+					ed.Ready = false
+					addOnce(&settings, unset.Setting()+" (your embeddings server)")
+				}
+			}
 			if err := kind.Check(env); err != nil {
 				ed.Ready = false
 				var missing *catalog.MissingError
@@ -78,12 +87,14 @@ func describeExperiments(env datasets.Env, cat catalog.Catalog) ([]experimentDat
 				switch {
 				case errors.As(err, &missing):
 					addOnce(&ed.GetIt, "pal data fetch "+missing.Name)
-				case errors.As(err, &unset):
-					addOnce(&ed.GetIt, unset.Setting()+" (your embeddings server)")
+				case errors.As(err, &unset): // already in settings
 				default:
 					addOnce(&ed.GetIt, err.Error())
 				}
 			}
+		}
+		for _, s := range settings {
+			addOnce(&ed.GetIt, s)
 		}
 		out = append(out, ed)
 	}
@@ -177,7 +188,11 @@ func listExperiments(w io.Writer, env datasets.Env) int {
 		if len(ed.GetIt) > 0 {
 			get = strings.Join(ed.GetIt, " && ")
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", ed.Name, ed.Runs, strings.Join(ed.Data, ", "), status, size, get)
+		data := strings.Join(ed.Data, ", ")
+		if n := len(ed.Data); n > 2 {
+			data = fmt.Sprintf("%s ... %s (%d)", ed.Data[0], ed.Data[n-1], n)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", ed.Name, ed.Runs, data, status, size, get)
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "\nready: `pal reproduce` runs it; missing: it is skipped until the GET IT command has been run.")

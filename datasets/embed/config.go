@@ -22,6 +22,10 @@ func DefaultConfig() Config {
 	return Config{Embedder: "tfidf-svd", EmbedDim: 64, Batch: 64}
 }
 
+// EmbedderConfig returns the config itself: a dataset kind's config that embeds Config gets
+// the method, so `pal reproduce --list` can check its embedder beside its data files.
+func (c Config) EmbedderConfig() Config { return c }
+
 // EnvEndpoint and EnvModel name the environment variables that stand in for endpoint and
 // embed_model when a spec leaves them empty: so an embedded spec (paper/) can use whatever
 // OpenAI-compatible server the user runs, and is skipped, naming them, when none is set.
