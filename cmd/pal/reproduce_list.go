@@ -59,9 +59,8 @@ func describeExperiments(env datasets.Env, cat catalog.Catalog) ([]experimentDat
 				addOnce(&ed.Data, "made by pal ("+run.DatasetKind+")")
 				continue
 			}
-			var name string
 			if r, ok := run.Dataset.(catalog.Reader); ok {
-				name = r.CatalogName()
+				name := r.CatalogName()
 				if !slices.Contains(ed.Data, name) {
 					ed.Data = append(ed.Data, name)
 					if size, found := sizeOnDisk(cat, name, env); found {
@@ -101,6 +100,7 @@ func describeExperiments(env datasets.Env, cat catalog.Catalog) ([]experimentDat
 	return out, nil
 }
 
+// addOnce appends s to list unless it is there already.
 func addOnce(list *[]string, s string) {
 	if !slices.Contains(*list, s) {
 		*list = append(*list, s)
