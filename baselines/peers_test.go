@@ -1,0 +1,222 @@
+package baselines
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/pal-harness/pal/datasets"
+	"github.com/pal-harness/pal/internal/metrics"
+	"github.com/pal-harness/pal/models"
+)
+
+// tinyUsers is a small data set with three seen users and one unseen user, each with pairs
+// among ten random items of dimension 3, for gradient checks.
+func tinyUsers() (*datasets.Data, []datasets.Pair) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	d := &datasets.Data{Name: "tiny", Dim: 3, Items: make([]float32, 30), Splits: map[datasets.Split][]datasets.Pair{}}
+	for i := range d.Items {
+		d.Items[i] = float32(rng.NormFloat64())
+	}
+	for u := range 4 {
+		d.Users = append(d.Users, datasets.User{ID: string(rune('a' + u)), Seen: u < 3, Group: -1})
+	}
+	var pairs []datasets.Pair
+	for j := range 12 {
+		pairs = append(pairs, datasets.Pair{User: j % 4, Left: j % 10, Right: (j*7 + 3) % 10, Prompt: -1, LeftPreferred: j%3 != 0})
+	}
+	return d, pairs
+}
+
+// checkGradients compares every analytic gradient of obj on pairs with a central difference.
+func checkGradients(t *testing.T, name string, obj models.Objective, pairs []datasets.Pair) {
+	t.Helper()
+	ps := obj.Params()
+	for _, p := range ps {
+		clear(p.Grad)
+	}
+	obj.BatchLoss(pairs, nil, true)
+	const h = 1e-6
+	checked := 0
+	for _, p := range ps {
+		for i := range p.Value {
+			num := models.FiniteDifference(p, i, h, func() float64 { return obj.BatchLoss(pairs, nil, false) })
+			if math.Abs(num-p.Grad[i]) > 1e-6*math.Max(1, math.Abs(num)) {
+				t.Errorf("%s: %s[%d]: analytic %g, numeric %g", name, p.Name, i, p.Grad[i], num)
+			}
+			if num != 0 {
+				checked++
+			}
+		}
+	}
+	if checked == 0 {
+		t.Errorf("%s: every gradient is zero: the check checks nothing", name)
+	}
+}
+
+var float64MLP = models.MLPConfig{Layers: 1, Width: 4, Activation: "gelu", Precision: models.Float64}
+
+func TestItemModelGradients(t *testing.T) {
+	d, pairs := tinyUsers()
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, mp := range []string{"linear", "mlp"} {
+		mc := &MixBTLConfig{K: 3, PeerNet: PeerNet{Map: mp, MLPConfig: float64MLP}}
+		m, err := mc.newModel(d, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkGradients(t, "mix-btl "+mp, m, pairs)
+		lc := &LoReConfig{K: 3, PeerNet: PeerNet{Map: mp, MLPConfig: float64MLP}}
+		l, err := lc.newModel(d, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkGradients(t, "lore "+mp, l, pairs)
+	}
+	for _, h := range []int{0, 5} {
+		checkGradients(t, fmt.Sprintf("individual hidden=%d", h), (&IndividualConfig{Hidden: h}).newModel(d, rng), pairs)
+	}
+}
+
+// TestMixBTLLossByHand checks the mixture's loss and margin against values computed by hand:
+// pi = (0.25, 0.75), margins m = (2, -1): P(left) = 0.25 sigmoid(2) + 0.75 sigmoid(-1).
+func TestMixBTLLossByHand(t *testing.T) {
+	w := []float64{0.25, 0.75}
+	oL, oR := []float64{3, 0}, []float64{1, 1}
+	s := func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
+	pl := 0.25*s(2) + 0.75*s(-1)
+	loss, margin := mixBTLLoss(oL, oR, w, true, nil, nil, nil)
+	if math.Abs(loss+math.Log(pl)) > 1e-12 || math.Abs(margin-math.Log(pl/(1-pl))) > 1e-12 {
+		t.Errorf("left: loss %g margin %g, want %g and %g", loss, margin, -math.Log(pl), math.Log(pl/(1-pl)))
+	}
+	loss, _ = mixBTLLoss(oL, oR, w, false, nil, nil, nil)
+	if math.Abs(loss+math.Log(1-pl)) > 1e-12 {
+		t.Errorf("right: loss %g, want %g", loss, -math.Log(1-pl))
+	}
+	// With one class the mixture is BTL: the loss is the logistic loss of the margin.
+	loss, margin = mixBTLLoss([]float64{0.5}, []float64{2}, []float64{1}, false, nil, nil, nil)
+	want, _ := models.PairLoss("logistic", -1.5, false)
+	if math.Abs(loss-want) > 1e-12 || math.Abs(margin+1.5) > 1e-12 {
+		t.Errorf("K = 1: loss %g margin %g, want %g and -1.5", loss, margin, want)
+	}
+}
+
+// peerData is two-group partition data with a nonlinear (MLP) truth: the setting where a
+// single reward cannot fit both groups and every personalized method should.
+func peerData(t *testing.T, pairsPerUser int) *datasets.Data {
+	t.Helper()
+	dc := datasets.DefaultSynthetic()
+	dc.KTrue, dc.SeenUsers, dc.UnseenUsers, dc.PairsPerUser = 2, 30, 6, pairsPerUser
+	d, err := datasets.GenerateSynthetic(dc, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+var (
+	peerTrain   = &models.TrainConfig{Epochs: 150, BatchSize: 64, Patience: 10}
+	peerFewShot = &models.FewShotConfig{PairsPerUser: []int{1, 40}, Epochs: 100, LR: 5e-2, BatchSize: 64, Patience: 10}
+)
+
+func fitKind(t *testing.T, k models.Kind, d *datasets.Data) metrics.Metrics {
+	t.Helper()
+	f, err := k.Fit(context.Background(), models.FitInput{Data: d, Train: peerTrain, FewShot: peerFewShot, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f.Metrics
+}
+
+// palAndBTL fits the references of the recovery tests: PAL-A K=2 and BTL.
+func palAndBTL(t *testing.T, d *datasets.Data) (pal, btl metrics.Metrics) {
+	pc := models.DefaultPALA()
+	pc.K, pc.Layers, pc.LR, pc.LRUser = 2, 0, 3e-3, 1e-2
+	bc := DefaultBTL()
+	bc.LR = 3e-3
+	return fitKind(t, pc, d), fitKind(t, bc, d)
+}
+
+// TestMixtureAndLoReRecoverGroups: on two-group partition data the mixture of two BTL rewards
+// puts every seen user on the class of its true group, and both it and LoRe of rank 2 beat BTL
+// by more than 5 points and come within noise of PAL-A (LoRe 3 points; the mixture, whose two
+// rewards each learn from half of the pairs, 5), and their few-shot accuracy rises from 1 to 40
+// pairs per new user.
+func TestMixtureAndLoReRecoverGroups(t *testing.T) {
+	d := peerData(t, 120)
+	pal, btl := palAndBTL(t, d)
+	net := PeerNet{Map: "mlp", MLPConfig: models.MLPConfig{Layers: 2, Width: 64, Activation: "gelu"}}
+	palAcc, btlAcc := pal.Splits["test"].Accuracy, btl.Splits["test"].Accuracy
+	for _, c := range []struct {
+		name string
+		k    models.Kind
+		tol  float64
+	}{
+		{"mix-btl", &MixBTLConfig{K: 2, PeerNet: net, LR: 1e-3, LRUser: 3e-2}, 0.05},
+		{"lore", &LoReConfig{K: 2, PeerNet: net, LR: 1e-3, LRUser: 3e-2}, 0.03},
+	} {
+		m := fitKind(t, c.k, d)
+		acc := m.Splits["test"].Accuracy
+		t.Logf("%s: test %.3f unseen %.3f few-shot %+v; PAL-A %.3f, BTL %.3f, oracle %.3f", c.name, acc, m.Splits["unseen_test"].Accuracy, m.FewShot, palAcc, btlAcc, d.BayesAccuracy[datasets.Test])
+		if acc < palAcc-c.tol {
+			t.Errorf("%s: test accuracy %.3f is more than %.0f points below PAL-A's %.3f", c.name, acc, 100*c.tol, palAcc)
+		}
+		if acc < btlAcc+0.05 {
+			t.Errorf("%s: test accuracy %.3f does not beat BTL's %.3f by 5 points", c.name, acc, btlAcc)
+		}
+		if fs := m.FewShot; len(fs) != 2 || fs[1].Accuracy < fs[0].Accuracy+0.02 {
+			t.Errorf("%s: few-shot accuracy should rise with pairs per user: %+v", c.name, fs)
+		}
+		if m.TrainableParams != m.SharedParams+30*2 || m.ParamsPerUser != 2 {
+			t.Errorf("%s: parameters trainable %d shared %d per user %d, want shared + 60 and 2", c.name, m.TrainableParams, m.SharedParams, m.ParamsPerUser)
+		}
+	}
+
+	// The mixture's classes are the true groups: each seen user's dominant class agrees with
+	// its group, up to relabelling.
+	rng := models.NewRand(1, 9)
+	mix := &MixBTLConfig{K: 2, PeerNet: net, LR: 1e-3, LRUser: 3e-2}
+	m, err := mix.newModel(d, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups := map[string]models.GroupHyper{models.GroupMLP: {LR: mix.LR}, models.GroupUser: {LR: mix.LRUser}}
+	if _, err := models.FitPersonalized(context.Background(), m, d, groups, peerTrain, peerFewShot, 1, rng); err != nil {
+		t.Fatal(err)
+	}
+	agree, seen := 0, d.SeenUsers()
+	for _, u := range seen {
+		w := make([]float64, 2)
+		m.userRow(u, w)
+		if (w[1] > w[0]) == (d.Users[u].Group == 1) {
+			agree++
+		}
+	}
+	if match := max(agree, len(seen)-agree); match < len(seen)*9/10 {
+		t.Errorf("the dominant class matches the true group for only %d of %d users", match, len(seen))
+	}
+}
+
+// TestIndividualNeedsManyPairs: per-user rewards learn nothing from others, so with few pairs
+// per user they fall well short of PAL-A, and with many they come close.
+func TestIndividualNeedsManyPairs(t *testing.T) {
+	acc := map[int][2]float64{}
+	for _, n := range []int{20, 400} {
+		d := peerData(t, n)
+		pal, _ := palAndBTL(t, d)
+		m := fitKind(t, DefaultIndividual(), d)
+		acc[n] = [2]float64{m.Splits["test"].Accuracy, pal.Splits["test"].Accuracy}
+		t.Logf("%d pairs per user: individual %.3f, PAL-A %.3f (few-shot %+v)", n, acc[n][0], acc[n][1], m.FewShot)
+		if m.SharedParams != 0 || m.ParamsPerUser != 8*d.Dim+16 || m.TrainableParams != 30*m.ParamsPerUser {
+			t.Errorf("parameters trainable %d shared %d per user %d", m.TrainableParams, m.SharedParams, m.ParamsPerUser)
+		}
+	}
+	if gap := acc[20][1] - acc[20][0]; gap < 0.2 {
+		t.Errorf("with 20 pairs per user individual rewards are only %.3f below PAL-A", gap)
+	}
+	if gap := acc[400][1] - acc[400][0]; gap > acc[20][1]-acc[20][0]-0.1 {
+		t.Errorf("with 400 pairs per user the gap to PAL-A (%.3f) should shrink from that at 20 (%.3f)", gap, acc[20][1]-acc[20][0])
+	}
+}
