@@ -430,3 +430,67 @@ func checkUserPairs(kind string, d *datasets.Data) error {
 	}
 	return nil
 }
+
+// condNet is a reward network on an item and a per-user vector side by side, r(x ⊕ c_u): the
+// user-ID-conditioned reward (c = the user's embedding) and VPL's decoder (c = the user's
+// latent). Its input rows are built in float64 and rounded once for a float32 network.
+type condNet struct {
+	*rewardNet
+	D, E int
+	rows []float64
+}
+
+// forwardPairs returns r of every pair's left item (rows [0, n)) and right item ([n, 2n)),
+// each beside cond(pair index).
+func (c *condNet) forwardPairs(d *datasets.Data, pairs []datasets.Pair, cond func(i int) []float64, rng *rand.Rand) models.Matrix {
+	n, W := len(pairs), c.D+c.E
+	if cap(c.rows) < 2*n*W {
+		c.rows = make([]float64, 2*n*W)
+	}
+	rows := c.rows[:2*n*W]
+	for i, p := range pairs {
+		e := cond(i)
+		for s, item := range [2]int{p.Left, p.Right} {
+			row := rows[(s*n+i)*W : (s*n+i+1)*W]
+			for j, v := range d.Item(item) {
+				row[j] = float64(v)
+			}
+			copy(row[c.D:], e)
+		}
+	}
+	c.input(2*n).SetRows64(0, rows)
+	return c.forward(rng)
+}
+
+// margins returns r(left ⊕ c) - r(right ⊕ c) of every pair in evaluation mode, in chunks.
+func (c *condNet) margins(d *datasets.Data, pairs []datasets.Pair, cond func(u int) []float64) []float64 {
+	const chunk = 2048
+	out := make([]float64, len(pairs))
+	for s := 0; s < len(pairs); s += chunk {
+		b := pairs[s:min(s+chunk, len(pairs))]
+		r := c.forwardPairs(d, b, func(i int) []float64 { return cond(b[i].User) }, nil)
+		for i := range b {
+			out[s+i] = r.Data[i] - r.Data[len(b)+i]
+		}
+	}
+	return out
+}
+
+// comparison identifies a pair by user and items, whatever its label.
+type comparison struct{ user, left, right int }
+
+func comparisonOf(p datasets.Pair) comparison { return comparison{p.User, p.Left, p.Right} }
+
+// marginCache holds the margin of every pair of every split of d, computed by margins: the
+// scores of a model whose reward depends on the user inside the network, where a per-item cache
+// cannot serve.
+func marginCache(d *datasets.Data, margins func(pairs []datasets.Pair) []float64) map[comparison]float64 {
+	out := map[comparison]float64{}
+	for _, sp := range datasets.AllSplits {
+		ps := d.Splits[sp]
+		for i, m := range margins(ps) {
+			out[comparisonOf(ps[i])] = m
+		}
+	}
+	return out
+}

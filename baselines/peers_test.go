@@ -75,6 +75,22 @@ func TestItemModelGradients(t *testing.T) {
 		}
 		checkGradients(t, "lore "+mp, l, pairs)
 	}
+	for _, mp := range []string{"linear", "mlp"} {
+		uc := &UserIDConfig{Dim: 2, PeerNet: PeerNet{Map: mp, MLPConfig: float64MLP}}
+		u, err := uc.newModel(d, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkGradients(t, "user-id "+mp, u, pairs)
+		for _, link := range []string{"probit", "logistic"} {
+			dc := &DPLConfig{Link: link, PeerNet: PeerNet{Map: mp, MLPConfig: float64MLP}}
+			m, err := dc.newModel(d, rng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkGradients(t, "dpl "+mp+" "+link, m, pairs)
+		}
+	}
 	for _, h := range []int{0, 5} {
 		checkGradients(t, fmt.Sprintf("individual hidden=%d", h), (&IndividualConfig{Hidden: h}).newModel(d, rng), pairs)
 	}
@@ -156,6 +172,7 @@ func TestMixtureAndLoReRecoverGroups(t *testing.T) {
 	}{
 		{"mix-btl", &MixBTLConfig{K: 2, PeerNet: net, LR: 1e-3, LRUser: 3e-2}, 0.05},
 		{"lore", &LoReConfig{K: 2, PeerNet: net, LR: 1e-3, LRUser: 3e-2}, 0.03},
+		{"user-id", &UserIDConfig{Dim: 2, PeerNet: net, LR: 1e-3, LRUser: 3e-2}, 0.03},
 	} {
 		m := fitKind(t, c.k, d)
 		acc := m.Splits["test"].Accuracy
@@ -169,7 +186,7 @@ func TestMixtureAndLoReRecoverGroups(t *testing.T) {
 		if fs := m.FewShot; len(fs) != 2 || fs[1].Accuracy < fs[0].Accuracy+0.02 {
 			t.Errorf("%s: few-shot accuracy should rise with pairs per user: %+v", c.name, fs)
 		}
-		if m.TrainableParams != m.SharedParams+30*2 || m.ParamsPerUser != 2 {
+		if m.TrainableParams != m.SharedParams+30*2 || m.ParamsPerUser != 2 || m.SharedParams == 0 {
 			t.Errorf("%s: parameters trainable %d shared %d per user %d, want shared + 60 and 2", c.name, m.TrainableParams, m.SharedParams, m.ParamsPerUser)
 		}
 	}
@@ -218,5 +235,131 @@ func TestIndividualNeedsManyPairs(t *testing.T) {
 	}
 	if gap := acc[400][1] - acc[400][0]; gap > acc[20][1]-acc[20][0]-0.1 {
 		t.Errorf("with 400 pairs per user the gap to PAL-A (%.3f) should shrink from that at 20 (%.3f)", gap, acc[20][1]-acc[20][0])
+	}
+}
+
+// TestLogPhi checks log Phi and its derivative against math.Erfc and a central difference, on
+// both sides of the switch to the tail series at z = -30, and that the two sides meet.
+func TestLogPhi(t *testing.T) {
+	for _, z := range []float64{3, 0.5, 0, -1, -5, -20, -29.9, -30.1, -40, -200} {
+		v, d := logPhi(z)
+		if z > -25 {
+			if want := math.Log(0.5 * math.Erfc(-z/math.Sqrt2)); math.Abs(v-want) > 1e-12*math.Max(1, math.Abs(want)) {
+				t.Errorf("logPhi(%g) = %g, want %g", z, v, want)
+			}
+		}
+		const h = 1e-5
+		up, _ := logPhi(z + h)
+		down, _ := logPhi(z - h)
+		if num := (up - down) / (2 * h); math.Abs(num-d) > 1e-5*math.Max(1, math.Abs(d)) {
+			t.Errorf("d/dz logPhi(%g) = %g, numeric %g", z, d, num)
+		}
+	}
+	a, _ := logPhi(-30 + 1e-9)
+	b, _ := logPhi(-30 - 1e-9)
+	if math.Abs(a-b) > 1e-6 {
+		t.Errorf("logPhi jumps at -30: %g and %g", a, b)
+	}
+}
+
+// disputedItems is data whose disagreement sits in the items: each item has a quality q that
+// everybody likes and a stance s (zero for half of the items) that two camps of users value
+// with opposite signs, r_g(x) = q +- 3 s; labels are drawn with P(left) = sigmoid((r(left) -
+// r(right)) / 0.3). It returns the data and, per item, whether its stance is non-zero.
+func disputedItems() (*datasets.Data, []bool) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	const items, users, pairs = 200, 40, 150
+	d := &datasets.Data{Name: "disputed", Dim: 2, Splits: map[datasets.Split][]datasets.Pair{}, NumGroups: 2}
+	polar := make([]bool, items)
+	for i := range items {
+		q, st := rng.NormFloat64(), 0.0
+		if polar[i] = i%2 == 0; polar[i] {
+			st = rng.NormFloat64()
+		}
+		d.Items = append(d.Items, float32(q), float32(st))
+	}
+	reward := func(g, i int) float64 {
+		sign := 1.0
+		if g == 1 {
+			sign = -1
+		}
+		return float64(d.Items[2*i]) + sign*3*float64(d.Items[2*i+1])
+	}
+	for u := range users {
+		d.Users = append(d.Users, datasets.User{ID: fmt.Sprintf("u%02d", u), Seen: true, Group: u % 2})
+		for j := range pairs {
+			l, r := rng.IntN(items), rng.IntN(items)
+			if l == r {
+				continue
+			}
+			pl := 1 / (1 + math.Exp(-(reward(u%2, l)-reward(u%2, r))/0.3))
+			p := datasets.Pair{User: u, Left: l, Right: r, Prompt: -1, LeftPreferred: rng.Float64() < pl}
+			split := datasets.Train
+			switch j % 10 {
+			case 0:
+				split = datasets.Val
+			case 1, 2:
+				split = datasets.Test
+			}
+			d.Splits[split] = append(d.Splits[split], p)
+		}
+	}
+	return d, polar
+}
+
+// TestDPLExplainsDisagreementByVariance: DPL, which does not know the user, scores users about
+// as well as BTL (within 3 points), and puts its variance where the users disagree: the items
+// the camps value oppositely get a larger sigma than those everybody values alike, so the pairs
+// the camps dispute get a larger sigma_L^2 + sigma_R^2 than the pairs they agree on.
+func TestDPLExplainsDisagreementByVariance(t *testing.T) {
+	d, polar := disputedItems()
+	net := PeerNet{Map: "mlp", MLPConfig: models.MLPConfig{Layers: 1, Width: 32, Activation: "relu"}}
+	c := &DPLConfig{PeerNet: net, Link: "probit", LR: 3e-3}
+	out, m, err := FitDPL(context.Background(), d, c, peerTrain, nil, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bc := DefaultBTL()
+	bc.MLPConfig, bc.LR = net.MLPConfig, 3e-3
+	btl, err := FitBTL(context.Background(), d, bc, peerTrain, nil, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc, btlAcc := out.Splits["test"].Accuracy, btl.Splits["test"].Accuracy
+	if math.Abs(acc-btlAcc) > 0.03 {
+		t.Errorf("DPL test accuracy %.3f is not within 3 points of BTL's %.3f", acc, btlAcc)
+	}
+	var sp, sa, np, na float64
+	for i, isPolar := range polar {
+		if isPolar {
+			sp, np = sp+m.Std(i), np+1
+		} else {
+			sa, na = sa+m.Std(i), na+1
+		}
+	}
+	prefers := func(g int, p datasets.Pair) bool {
+		sign := 1.0
+		if g == 1 {
+			sign = -1
+		}
+		r := func(i int) float64 { return float64(d.Items[2*i]) + sign*3*float64(d.Items[2*i+1]) }
+		return r(p.Left) > r(p.Right)
+	}
+	var vd, va, nd, nag float64
+	for _, p := range d.Splits[datasets.Test] {
+		v := m.Std(p.Left)*m.Std(p.Left) + m.Std(p.Right)*m.Std(p.Right)
+		if prefers(0, p) != prefers(1, p) {
+			vd, nd = vd+v, nd+1
+		} else {
+			va, nag = va+v, nag+1
+		}
+	}
+	t.Logf("DPL test %.3f, BTL %.3f; mean sigma: disputed items %.3f, shared %.3f; mean sigma_L^2+sigma_R^2: disputed pairs %.3f (%v), agreed %.3f (%v)",
+		acc, btlAcc, sp/np, sa/na, vd/nd, nd, va/nag, nag)
+	if sp/np < 1.5*sa/na {
+		t.Errorf("sigma of the disputed items %.3f is not clearly above that of the shared ones %.3f", sp/np, sa/na)
+	}
+	if nd < 30 || vd/nd < 1.5*va/nag {
+		t.Errorf("sigma_L^2+sigma_R^2 on disputed pairs %.3f (%v pairs) is not clearly above that on agreed pairs %.3f", vd/nd, nd, va/nag)
 	}
 }

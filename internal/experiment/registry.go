@@ -41,6 +41,8 @@ func Schema() sweeps.Schema {
 			"mix-btl":    func() any { return baselines.DefaultMixBTL() },
 			"lore":       func() any { return baselines.DefaultLoRe() },
 			"individual": func() any { return baselines.DefaultIndividual() },
+			"user-id":    func() any { return baselines.DefaultUserID() },
+			"dpl":        func() any { return baselines.DefaultDPL() },
 		},
 		Train:   func() any { return models.DefaultTrain() },
 		FewShot: func() any { return models.DefaultFewShot() },
