@@ -33,16 +33,23 @@ func tinyUsers() (*datasets.Data, []datasets.Pair) {
 // checkGradients compares every analytic gradient of obj on pairs with a central difference.
 func checkGradients(t *testing.T, name string, obj models.Objective, pairs []datasets.Pair) {
 	t.Helper()
+	checkGradientsRand(t, name, obj, pairs, func() *rand.Rand { return nil })
+}
+
+// checkGradientsRand is checkGradients in training mode: every loss is computed with a fresh
+// source from newRand, so the random draws (contexts, latents) are the same in each.
+func checkGradientsRand(t *testing.T, name string, obj models.Objective, pairs []datasets.Pair, newRand func() *rand.Rand) {
+	t.Helper()
 	ps := obj.Params()
 	for _, p := range ps {
 		clear(p.Grad)
 	}
-	obj.BatchLoss(pairs, nil, true)
+	obj.BatchLoss(pairs, newRand(), true)
 	const h = 1e-6
 	checked := 0
 	for _, p := range ps {
 		for i := range p.Value {
-			num := models.FiniteDifference(p, i, h, func() float64 { return obj.BatchLoss(pairs, nil, false) })
+			num := models.FiniteDifference(p, i, h, func() float64 { return obj.BatchLoss(pairs, newRand(), false) })
 			if math.Abs(num-p.Grad[i]) > 1e-6*math.Max(1, math.Abs(num)) {
 				t.Errorf("%s: %s[%d]: analytic %g, numeric %g", name, p.Name, i, p.Grad[i], num)
 			}
@@ -90,6 +97,24 @@ func TestItemModelGradients(t *testing.T) {
 			}
 			checkGradients(t, "dpl "+mp+" "+link, m, pairs)
 		}
+	}
+	for _, mp := range []string{"linear", "mlp"} {
+		vc := &VPLConfig{Latent: 2, PeerNet: PeerNet{Map: mp, MLPConfig: float64MLP}, EncoderLayers: 1, EncoderWidth: 3, ContextPairs: 2, KL: 0.3}
+		vc.Activation = "gelu"
+		var train []datasets.Pair
+		for _, p := range pairs {
+			if p.User < 3 {
+				train = append(train, p)
+			}
+		}
+		dv := *d
+		dv.Splits = map[datasets.Split][]datasets.Pair{datasets.Train: train}
+		v, err := vc.newModel(&dv, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkGradients(t, "vpl "+mp, v, train[:5])
+		checkGradientsRand(t, "vpl sampled "+mp, v, train[:5], func() *rand.Rand { return rand.New(rand.NewPCG(8, 9)) })
 	}
 	for _, h := range []int{0, 5} {
 		checkGradients(t, fmt.Sprintf("individual hidden=%d", h), (&IndividualConfig{Hidden: h}).newModel(d, rng), pairs)
@@ -361,5 +386,31 @@ func TestDPLExplainsDisagreementByVariance(t *testing.T) {
 	}
 	if nd < 30 || vd/nd < 1.5*va/nag {
 		t.Errorf("sigma_L^2+sigma_R^2 on disputed pairs %.3f (%v pairs) is not clearly above that on agreed pairs %.3f", vd/nd, nd, va/nag)
+	}
+}
+
+// TestVPLInfersUsersFromTheirPairs: on two-group partition data VPL, which has no per-user
+// parameter, beats BTL by more than 5 points on seen users, and a new user encoded from 40 of
+// its pairs is scored clearly better than one encoded from a single pair.
+func TestVPLInfersUsersFromTheirPairs(t *testing.T) {
+	d := peerData(t, 120)
+	_, btl := palAndBTL(t, d)
+	c := &VPLConfig{Latent: 4, PeerNet: PeerNet{Map: "mlp", MLPConfig: models.MLPConfig{Layers: 2, Width: 64, Activation: "gelu"}},
+		EncoderLayers: 1, EncoderWidth: 32, ContextPairs: 16, KL: 0.01, LR: 1e-3}
+	c.Activation = "gelu"
+	out, _, err := FitVPL(context.Background(), d, c, peerTrain, peerFewShot, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc, btlAcc := out.Splits["test"].Accuracy, btl.Splits["test"].Accuracy
+	t.Logf("VPL test %.3f unseen %.3f few-shot %+v; BTL %.3f", acc, out.Splits["unseen_test"].Accuracy, out.FewShot, btlAcc)
+	if acc < btlAcc+0.05 {
+		t.Errorf("VPL test accuracy %.3f does not beat BTL's %.3f by 5 points", acc, btlAcc)
+	}
+	if fs := out.FewShot; len(fs) != 2 || fs[1].Accuracy < fs[0].Accuracy+0.03 {
+		t.Errorf("few-shot accuracy should rise with pairs per user: %+v", fs)
+	}
+	if out.ParamsPerUser != 0 || out.SharedParams != out.TrainableParams {
+		t.Errorf("parameters trainable %d shared %d per user %d, want all shared", out.TrainableParams, out.SharedParams, out.ParamsPerUser)
 	}
 }

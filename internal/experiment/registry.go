@@ -43,6 +43,7 @@ func Schema() sweeps.Schema {
 			"individual": func() any { return baselines.DefaultIndividual() },
 			"user-id":    func() any { return baselines.DefaultUserID() },
 			"dpl":        func() any { return baselines.DefaultDPL() },
+			"vpl":        func() any { return baselines.DefaultVPL() },
 		},
 		Train:   func() any { return models.DefaultTrain() },
 		FewShot: func() any { return models.DefaultFewShot() },
