@@ -1,7 +1,6 @@
 package baselines
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 
@@ -422,14 +421,6 @@ func (m *itemModel) TrainableParams() int { return m.SharedParams() + len(m.user
 type frozenItemModel struct{ *itemModel }
 
 func (f frozenItemModel) Params() []*models.Param { return []*models.Param{f.users.Unseen()} }
-
-// checkUserPairs reports a data set on which a per-user model cannot be fitted.
-func checkUserPairs(kind string, d *datasets.Data) error {
-	if len(d.Splits[datasets.Train]) == 0 {
-		return fmt.Errorf("%s: the data has no training pairs", kind)
-	}
-	return nil
-}
 
 // condNet is a reward network on an item and a per-user vector side by side, r(x ⊕ c_u): the
 // user-ID-conditioned reward (c = the user's embedding) and VPL's decoder (c = the user's
