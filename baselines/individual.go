@@ -2,6 +2,7 @@ package baselines
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 
@@ -70,52 +71,118 @@ func (c *IndividualConfig) newModel(d *datasets.Data, rng *rand.Rand) *itemModel
 	return m
 }
 
-// individualLoss is the logistic loss at margin r(x_left) - r(x_right) of the user's reward,
-// whose parameters theta are [B (h x D, row-major), c (h), a (h)], or theta (D) when h = 0.
+// individualReward is r(x) of a user's reward with parameters theta: [B (h x D, row-major),
+// c (h), a (h)], or theta (D) when h = 0. z receives the hidden pre-activations (h values).
+func individualReward(D, h int, theta, x, z []float64) float64 {
+	var r float64
+	if h == 0 {
+		for j := range theta {
+			r += theta[j] * x[j]
+		}
+		return r
+	}
+	B, c, a := theta[:h*D], theta[h*D:h*D+h], theta[h*D+h:]
+	for i := range h {
+		z[i] = c[i]
+		for j := range D {
+			z[i] += B[i*D+j] * x[j]
+		}
+		r += a[i] * max(z[i], 0)
+	}
+	return r
+}
+
+// individualLoss is the logistic loss at margin r(x_left) - r(x_right) of the user's reward
+// (individualReward).
 func individualLoss(D, h int) itemPairLoss {
 	return func(xL, xR, theta []float64, left bool, gL, gR, gu []float64) (loss, margin float64) {
+		zL, zR := make([]float64, h), make([]float64, h)
+		margin = individualReward(D, h, theta, xL, zL) - individualReward(D, h, theta, xR, zR)
+		loss, dm := models.PairLoss("logistic", margin, left)
+		if gu == nil {
+			return loss, margin
+		}
 		if h == 0 {
 			for j := range theta {
-				margin += theta[j] * (xL[j] - xR[j])
-			}
-			loss, dm := models.PairLoss("logistic", margin, left)
-			if gu != nil {
-				for j := range theta {
-					gu[j] = dm * (xL[j] - xR[j])
-				}
+				gu[j] = dm * (xL[j] - xR[j])
 			}
 			return loss, margin
 		}
-		B, c, a := theta[:h*D], theta[h*D:h*D+h], theta[h*D+h:]
-		zL, zR := make([]float64, h), make([]float64, h)
+		a := theta[h*D+h:]
+		gB, gc, ga := gu[:h*D], gu[h*D:h*D+h], gu[h*D+h:]
 		for i := range h {
-			zL[i], zR[i] = c[i], c[i]
-			for j := range D {
-				zL[i] += B[i*D+j] * xL[j]
-				zR[i] += B[i*D+j] * xR[j]
+			ga[i] = dm * (max(zL[i], 0) - max(zR[i], 0))
+			var dl, dr float64
+			if zL[i] > 0 {
+				dl = dm * a[i]
 			}
-			margin += a[i] * (max(zL[i], 0) - max(zR[i], 0))
-		}
-		loss, dm := models.PairLoss("logistic", margin, left)
-		if gu != nil {
-			gB, gc, ga := gu[:h*D], gu[h*D:h*D+h], gu[h*D+h:]
-			for i := range h {
-				ga[i] = dm * (max(zL[i], 0) - max(zR[i], 0))
-				var dl, dr float64
-				if zL[i] > 0 {
-					dl = dm * a[i]
-				}
-				if zR[i] > 0 {
-					dr = dm * a[i]
-				}
-				gc[i] = dl - dr
-				for j := range D {
-					gB[i*D+j] = dl*xL[j] - dr*xR[j]
-				}
+			if zR[i] > 0 {
+				dr = dm * a[i]
+			}
+			gc[i] = dl - dr
+			for j := range D {
+				gB[i*D+j] = dl*xL[j] - dr*xR[j]
 			}
 		}
 		return loss, margin
 	}
+}
+
+// individualModel is the fitted model: the itemModel of the users' rewards, saved with each
+// user's full parameters (start plus offset) so that a served user needs nothing else.
+type individualModel struct {
+	*itemModel
+	D, h int
+}
+
+// ModelFile implements models.Saveable: every user's reward parameters, W [seen users, P] and
+// W_unseen [unseen users, P] (P = hidden*(D+2), or D for hidden = 0).
+func (m *individualModel) ModelFile() models.ModelFile {
+	P := m.users.K()
+	theta := func(p *models.Param, seen bool) []float64 {
+		out := make([]float64, 0, len(p.Value))
+		for u, usr := range m.d.Users {
+			if usr.Seen == seen {
+				w := make([]float64, P)
+				m.userRow(u, w)
+				out = append(out, w...)
+			}
+		}
+		return out
+	}
+	seen, unseen := theta(m.users.Seen(), true), theta(m.users.Unseen(), false)
+	ts := map[string]models.Tensor{
+		m.users.Seen().Name:   {Shape: []uint64{uint64(len(seen) / P), uint64(P)}, Data: seen},
+		m.users.Unseen().Name: {Shape: []uint64{uint64(len(unseen) / P), uint64(P)}, Data: unseen},
+	}
+	return models.ModelFile{Kind: "individual", Data: m.d, K: P, Tensors: ts}
+}
+
+// NewServable implements models.Loadable: the users' rows hold their full parameters.
+func (c *IndividualConfig) NewServable(d *datasets.Data) (models.Servable, error) {
+	users := models.NewUserTable(d.Users, c.perUser(d.Dim), 1, false, models.NewRand(0, 0))
+	return &individualModel{itemModel: newItemModel(d, nil, users, false, individualLoss(d.Dim, c.Hidden)), D: d.Dim, h: c.Hidden}, nil
+}
+
+// ParamCount implements models.Loadable: every user's reward.
+func (c *IndividualConfig) ParamCount(d *datasets.Data) int64 {
+	return int64(c.perUser(d.Dim)) * int64(len(d.Users))
+}
+
+// UsersAreFreeVectors implements models.FreeUsers: a user is its reward's parameters.
+func (m *individualModel) UsersAreFreeVectors() {}
+
+// ItemRewards implements models.Servable: r(x) of every row of items for the user whose
+// reward's parameters are theta.
+func (m *individualModel) ItemRewards(items models.Matrix, prompt, theta []float64) ([]float64, error) {
+	if len(prompt) > 0 {
+		return nil, fmt.Errorf("an individual model takes no prompt (it was given %d values)", len(prompt))
+	}
+	out, z := make([]float64, items.Rows), make([]float64, m.h)
+	for i := range out {
+		out[i] = individualReward(m.D, m.h, theta, items.Row(i), z)
+	}
+	return out, nil
 }
 
 func (c *IndividualConfig) groups() map[string]models.GroupHyper {
@@ -131,7 +198,7 @@ func (c *IndividualConfig) Fit(ctx context.Context, in models.FitInput) (models.
 		return models.Fitted{}, err
 	}
 	out.ParamsPerUser, out.FrozenParams = c.perUser(in.Data.Dim), c.EmbeddingParams
-	return models.Fitted{Metrics: out}, nil
+	return models.Fitted{Metrics: out, Model: &individualModel{itemModel: m, D: in.Data.Dim, h: c.Hidden}}, nil
 }
 
 // NewObjective implements models.Trainable.

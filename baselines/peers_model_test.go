@@ -21,6 +21,10 @@ func peerDecoder(kind string, fields map[string]any) (any, error) {
 		cfg = &LoReConfig{}
 	case "dpl":
 		cfg = &DPLConfig{}
+	case "user-id":
+		cfg = &UserIDConfig{}
+	case "individual":
+		cfg = &IndividualConfig{}
 	default:
 		return nil, fmt.Errorf("unknown kind %q", kind)
 	}
@@ -35,13 +39,20 @@ func widen(v []float32) []float64 {
 	return out
 }
 
-// TestPeerModelsRoundTrip: a fitted LoRe and DPL model saved and loaded back give, through
-// the reward API `pal score` uses, every test and unseen_test margin of the evaluation (LoRe
-// for each user's own weights; DPL's mean rewards have the sign of its margins).
+// TestPeerModelsRoundTrip: a fitted LoRe, user-ID, individual and DPL model saved and loaded
+// back give, through the reward API `pal score` uses, every test and unseen_test margin of the
+// evaluation bit for bit, for each user's own weights, embedding or reward (DPL's mean rewards
+// have the sign of its margins); a free-vector user takes any finite values as a new user.
 func TestPeerModelsRoundTrip(t *testing.T) {
 	d := peerData(t, 60)
 	net := PeerNet{Map: "mlp", MLPConfig: models.MLPConfig{Layers: 1, Width: 8, Activation: "relu", Precision: models.Float32}}
-	for _, k := range []models.Kind{&LoReConfig{K: 2, PeerNet: net, LR: 3e-3, LRUser: 3e-2}, &DPLConfig{PeerNet: net, Link: "probit", LR: 3e-3}} {
+	for _, k := range []models.Kind{
+		&LoReConfig{K: 2, PeerNet: net, LR: 3e-3, LRUser: 3e-2},
+		&UserIDConfig{Dim: 2, PeerNet: net, LR: 3e-3, LRUser: 3e-2},
+		&IndividualConfig{Hidden: 4, LR: 1e-2},
+		&IndividualConfig{Hidden: 0, LR: 1e-2},
+		&DPLConfig{PeerNet: net, Link: "probit", LR: 3e-3},
+	} {
 		f, err := k.Fit(context.Background(), models.FitInput{Data: d, Train: peerTrain, FewShot: peerFewShot, Seed: 2})
 		if err != nil {
 			t.Fatal(err)
@@ -75,6 +86,17 @@ func TestPeerModelsRoundTrip(t *testing.T) {
 				} else if math.Float64bits(got) != math.Float64bits(want) {
 					t.Fatalf("%s %s pair %+v: served margin %v, evaluated %v", loaded.Info.Kind, split, p, got, want)
 				}
+			}
+		}
+		if loaded.Info.Kind == "user-id" || loaded.Info.Kind == "individual" {
+			free := make([]float64, loaded.Info.K)
+			free[0] = -3.5 // not mixture weights, and fine for a free-vector user
+			if err := loaded.CheckWeights(free); err != nil {
+				t.Errorf("%s: a new user's values %v refused: %v", loaded.Info.Kind, free, err)
+			}
+			free[0] = math.NaN()
+			if err := loaded.CheckWeights(free); err == nil {
+				t.Errorf("%s: a NaN value accepted", loaded.Info.Kind)
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package baselines
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 
 	"github.com/pal-harness/pal/datasets"
@@ -169,7 +170,7 @@ func (c *UserIDConfig) Fit(ctx context.Context, in models.FitInput) (models.Fitt
 		return models.Fitted{}, err
 	}
 	out.ParamsPerUser, out.FrozenParams = c.Dim, c.EmbeddingParams
-	return models.Fitted{Metrics: out}, nil
+	return models.Fitted{Metrics: out, Model: m}, nil
 }
 
 // NewObjective implements models.Trainable.
@@ -188,4 +189,50 @@ func (c *UserIDConfig) EstimateBytes(s datasets.Shape, tc *models.TrainConfig) i
 // ForwardFlopsPerPair implements models.FlopCounter.
 func (c *UserIDConfig) ForwardFlopsPerPair(s datasets.Shape) float64 {
 	return 2 * c.flops(s.Dim+c.Dim, 1)
+}
+
+// ModelFile implements models.Saveable: the reward network, e_0 and the users' offsets (W,
+// W_unseen; a user is dim free values, not mixture weights).
+func (m *userID) ModelFile() models.ModelFile {
+	ts := map[string]models.Tensor{}
+	if m.net.f != nil {
+		models.MLPTensors(m.net.f, ts)
+	}
+	models.MLPTensors(m.net.head, ts)
+	ts[m.e0.Name] = models.Tensor{Shape: []uint64{uint64(len(m.e0.Value))}, Data: m.e0.Value}
+	m.users.Tensors(ts)
+	return models.ModelFile{Kind: "user-id", Data: m.d, K: len(m.e0.Value), Tensors: ts}
+}
+
+// NewServable implements models.Loadable.
+func (c *UserIDConfig) NewServable(d *datasets.Data) (models.Servable, error) {
+	return c.newModel(d, models.NewRand(0, 0)) // initial values are overwritten by the file's
+}
+
+// ParamCount implements models.Loadable: the network, e_0 and the users' offsets.
+func (c *UserIDConfig) ParamCount(d *datasets.Data) int64 {
+	return c.paramCount(d.Dim+c.Dim, 1) + int64(c.Dim)*(1+int64(len(d.Users)))
+}
+
+// UsersAreFreeVectors implements models.FreeUsers: a user is its offset o_u (`pal score
+// --weights` takes a new user's offset; all zeros is the generic user e_0).
+func (m *userID) UsersAreFreeVectors() {}
+
+// ItemRewards implements models.Servable: r(x ⊕ (e_0 + o)) of every row of items for the
+// user with offset o.
+func (m *userID) ItemRewards(items models.Matrix, prompt, o []float64) ([]float64, error) {
+	if len(prompt) > 0 {
+		return nil, fmt.Errorf("a user-id model takes no prompt (it was given %d values)", len(prompt))
+	}
+	D, E := m.net.D, m.net.E
+	e := make([]float64, E)
+	for k := range e {
+		e[k] = m.e0.Value[k] + o[k]
+	}
+	rows := models.NewMatrix(items.Rows, D+E)
+	for i := range items.Rows {
+		copy(rows.Row(i), items.Row(i))
+		copy(rows.Row(i)[D:], e)
+	}
+	return m.net.apply(rows).Data, nil
 }
