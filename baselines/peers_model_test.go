@@ -25,6 +25,8 @@ func peerDecoder(kind string, fields map[string]any) (any, error) {
 		cfg = &UserIDConfig{}
 	case "individual":
 		cfg = &IndividualConfig{}
+	case "vpl":
+		cfg = &VPLConfig{}
 	default:
 		return nil, fmt.Errorf("unknown kind %q", kind)
 	}
@@ -39,9 +41,9 @@ func widen(v []float32) []float64 {
 	return out
 }
 
-// TestPeerModelsRoundTrip: a fitted LoRe, user-ID, individual and DPL model saved and loaded
+// TestPeerModelsRoundTrip: a fitted LoRe, user-ID, individual, VPL and DPL model saved and loaded
 // back give, through the reward API `pal score` uses, every test and unseen_test margin of the
-// evaluation bit for bit, for each user's own weights, embedding or reward (DPL's mean rewards
+// evaluation bit for bit, for each user's own weights, embedding, reward or latent (DPL's mean rewards
 // have the sign of its margins); a free-vector user takes any finite values as a new user.
 func TestPeerModelsRoundTrip(t *testing.T) {
 	d := peerData(t, 60)
@@ -52,6 +54,7 @@ func TestPeerModelsRoundTrip(t *testing.T) {
 		&IndividualConfig{Hidden: 4, LR: 1e-2},
 		&IndividualConfig{Hidden: 0, LR: 1e-2},
 		&DPLConfig{PeerNet: net, Link: "probit", LR: 3e-3},
+		&VPLConfig{Latent: 3, PeerNet: net, EncoderLayers: 1, EncoderWidth: 8, ContextPairs: 8, KL: 0.01, LR: 3e-3},
 	} {
 		f, err := k.Fit(context.Background(), models.FitInput{Data: d, Train: peerTrain, FewShot: peerFewShot, Seed: 2})
 		if err != nil {
@@ -88,7 +91,7 @@ func TestPeerModelsRoundTrip(t *testing.T) {
 				}
 			}
 		}
-		if loaded.Info.Kind == "user-id" || loaded.Info.Kind == "individual" {
+		if k := loaded.Info.Kind; k == "user-id" || k == "individual" || k == "vpl" {
 			free := make([]float64, loaded.Info.K)
 			free[0] = -3.5 // not mixture weights, and fine for a free-vector user
 			if err := loaded.CheckWeights(free); err != nil {

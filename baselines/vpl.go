@@ -65,6 +65,7 @@ type vpl struct {
 	context map[int][]datasets.Pair // the pairs each user is encoded from at evaluation
 	z       map[int][]float64       // each user's evaluation latent (mu), after encodeAll
 	margins map[comparison]float64
+	users   *models.UserTable // the latents of a model read from a file (servedVPL)
 
 	et, ht models.Tape
 }
@@ -382,8 +383,11 @@ func FitVPL(ctx context.Context, d *datasets.Data, c *VPLConfig, tc *models.Trai
 
 // Fit implements models.Kind. A user costs no trained parameter: its latent is inferred.
 func (c *VPLConfig) Fit(ctx context.Context, in models.FitInput) (models.Fitted, error) {
-	out, _, err := FitVPL(ctx, in.Data, c, in.Train, in.FewShot, in.Seed)
-	return models.Fitted{Metrics: out}, err
+	out, m, err := FitVPL(ctx, in.Data, c, in.Train, in.FewShot, in.Seed)
+	if err != nil {
+		return models.Fitted{}, err
+	}
+	return models.Fitted{Metrics: out, Model: m}, nil
 }
 
 // NewObjective implements models.Trainable.
@@ -406,4 +410,82 @@ func (c *VPLConfig) EstimateBytes(s datasets.Shape, tc *models.TrainConfig) int6
 func (c *VPLConfig) ForwardFlopsPerPair(s datasets.Shape) float64 {
 	enc := models.MLPRowFlops(2*s.Dim, models.MLPConfig{Layers: c.EncoderLayers, Width: c.EncoderWidth})
 	return 2*c.flops(s.Dim+c.Latent, 1) + float64(c.ContextPairs)*enc
+}
+
+// ModelFile implements models.Saveable: the encoder (enc, enc_head), the reward network and
+// every user's latent z = mu as inferred at the end of the fit (seen users from their training
+// pairs, unseen users from all of unseen_train), as W and W_unseen [users, latent]: the
+// per-user reward r(x ⊕ z) that `pal score` serves. The encoder is kept so that the file holds
+// the whole model, though serving does not run it.
+func (m *vpl) ModelFile() models.ModelFile {
+	users := m.latentTable()
+	ts := map[string]models.Tensor{}
+	models.MLPTensors(m.enc, ts)
+	models.MLPTensors(m.head, ts)
+	if m.dec.f != nil {
+		models.MLPTensors(m.dec.f, ts)
+	}
+	models.MLPTensors(m.dec.head, ts)
+	users.Tensors(ts)
+	return models.ModelFile{Kind: "vpl", Data: m.d, K: m.cfg.Latent, Tensors: ts}
+}
+
+// latentTable is the users' latents as a models.UserTable of free vectors.
+func (m *vpl) latentTable() *models.UserTable {
+	if m.users != nil {
+		return m.users
+	}
+	t := models.NewUserTable(m.d.Users, m.cfg.Latent, 1, false, models.NewRand(0, 0))
+	for u := range m.d.Users {
+		w, _ := t.UserW(u)
+		copy(w, m.z[u]) // nil (no latent): zeros, the prior's mean
+	}
+	return t
+}
+
+// NewServable implements models.Loadable.
+func (c *VPLConfig) NewServable(d *datasets.Data) (models.Servable, error) {
+	m, err := c.newModel(d, models.NewRand(0, 0)) // initial values are overwritten by the file's
+	if err != nil {
+		return nil, err
+	}
+	m.users = models.NewUserTable(d.Users, c.Latent, 1, false, models.NewRand(0, 0))
+	return &servedVPL{m}, nil
+}
+
+// ParamCount implements models.Loadable: encoder, reward network and the users' latents.
+func (c *VPLConfig) ParamCount(d *datasets.Data) int64 {
+	enc := models.MLPParamCount(2*d.Dim, models.MLPConfig{Layers: c.EncoderLayers, Width: c.EncoderWidth})
+	head := models.MLPParamCount(c.EncoderWidth, models.MLPConfig{Width: 2 * c.Latent})
+	return enc + head + c.paramCount(d.Dim+c.Latent, 1) + int64(c.Latent)*int64(len(d.Users))
+}
+
+// servedVPL is a VPL model read from a file: its users are their latents.
+type servedVPL struct{ *vpl }
+
+// Params implements models.Servable: the networks, then the users' latents.
+func (s *servedVPL) Params() []*models.Param {
+	return append(s.vpl.Params(), s.users.Seen(), s.users.Unseen())
+}
+
+// Users implements models.Servable.
+func (s *servedVPL) Users() *models.UserTable { return s.users }
+
+// UsersAreFreeVectors implements models.FreeUsers: a user is its latent z (`pal score
+// --weights` takes a new user's latent; zeros is the prior's mean).
+func (s *servedVPL) UsersAreFreeVectors() {}
+
+// ItemRewards implements models.Servable: r(x ⊕ z) of every row of items for the user with
+// latent z.
+func (s *servedVPL) ItemRewards(items models.Matrix, prompt, z []float64) ([]float64, error) {
+	if len(prompt) > 0 {
+		return nil, fmt.Errorf("a vpl model takes no prompt (it was given %d values)", len(prompt))
+	}
+	D, Z := s.dec.D, s.dec.E
+	rows := models.NewMatrix(items.Rows, D+Z)
+	for i := range items.Rows {
+		copy(rows.Row(i), items.Row(i))
+		copy(rows.Row(i)[D:], z)
+	}
+	return s.dec.apply(rows).Data, nil
 }
