@@ -419,3 +419,34 @@ func TestVPLInfersUsersFromTheirPairs(t *testing.T) {
 		t.Errorf("parameters trainable %d shared %d per user %d, want all shared", out.TrainableParams, out.SharedParams, out.ParamsPerUser)
 	}
 }
+
+// TestVPLEncodesInChunks: encoding users from many pairs in chunks of rows (evaluation) gives
+// the latents of one pass over all rows (training), bit for bit.
+func TestVPLEncodesInChunks(t *testing.T) {
+	d := peerData(t, 40)
+	m, err := DefaultVPL().newModel(d, models.NewRand(1, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := d.SeenUsers()
+	var ctxs [][]datasets.Pair
+	for _, u := range users {
+		ctxs = append(ctxs, m.train[u])
+	}
+	ctxs[3] = nil // a user without pairs gets the prior's mean
+	whole := m.encode(users, ctxs, true)
+	m.chunk = 7
+	chunked := m.encode(users, ctxs, false)
+	for i := range users {
+		for k := range whole.mu.Row(i) {
+			if math.Float64bits(whole.mu.Row(i)[k]) != math.Float64bits(chunked.mu.Row(i)[k]) || math.Float64bits(whole.lv.Row(i)[k]) != math.Float64bits(chunked.lv.Row(i)[k]) {
+				t.Fatalf("user %d: chunked encoding (%v, %v) differs from one pass (%v, %v)", i, chunked.mu.Row(i), chunked.lv.Row(i), whole.mu.Row(i), whole.lv.Row(i))
+			}
+		}
+	}
+	for k, v := range whole.mu.Row(3) {
+		if v != 0 || whole.lv.Row(3)[k] != 0 {
+			t.Fatalf("a user without pairs is encoded as %v, %v, want the prior's zeros", whole.mu.Row(3), whole.lv.Row(3))
+		}
+	}
+}

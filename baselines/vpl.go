@@ -66,6 +66,7 @@ type vpl struct {
 	z       map[int][]float64       // each user's evaluation latent (mu), after encodeAll
 	margins map[comparison]float64
 	users   *models.UserTable // the latents of a model read from a file (servedVPL)
+	chunk   int               // encoder rows an evaluation pass maps at once (encodeChunk)
 
 	et, ht models.Tape
 }
@@ -84,7 +85,7 @@ func (c *VPLConfig) newModel(d *datasets.Data, rng *rand.Rand) (*vpl, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &vpl{cfg: *c, d: d, enc: enc, head: head, dec: &condNet{rewardNet: dec, D: d.Dim, E: c.Latent}, train: map[int][]datasets.Pair{}}
+	m := &vpl{cfg: *c, d: d, enc: enc, head: head, dec: &condNet{rewardNet: dec, D: d.Dim, E: c.Latent}, train: map[int][]datasets.Pair{}, chunk: encodeChunk}
 	for _, p := range d.Splits[datasets.Train] {
 		m.train[p.User] = append(m.train[p.User], p)
 	}
@@ -104,45 +105,60 @@ type encoded struct {
 	mu, lv models.Matrix
 }
 
+// encodeChunk is the most encoder rows an evaluation pass maps at once (training passes, which
+// keep their tape for backward, map their contexts in one pass: at most context_pairs rows per
+// user of the batch).
+const encodeChunk = 4096
+
 // encode runs the encoder over each user's context (contexts[i] for users[i]): pair rows
-// (x_chosen ⊕ x_rejected), the mean over a user's rows, then the head.
-func (m *vpl) encode(users []int, contexts [][]datasets.Pair) encoded {
+// (x_chosen ⊕ x_rejected), the mean over a user's rows, then the head. With tape it maps all
+// rows in one pass and keeps what backwardEncode needs; without, it maps them in chunks of
+// encodeChunk rows, so that encoding every training pair of many users takes bounded memory.
+func (m *vpl) encode(users []int, contexts [][]datasets.Pair, tape bool) encoded {
 	D, Z := m.d.Dim, m.cfg.Latent
 	e := encoded{users: users, row: map[int]int{}}
-	total := 0
+	type ctxRow struct {
+		user int // index in users
+		p    datasets.Pair
+	}
+	var rows []ctxRow
 	for i, u := range users {
 		e.row[u] = i
 		e.sizes = append(e.sizes, len(contexts[i]))
-		total += len(contexts[i])
+		for _, p := range contexts[i] {
+			rows = append(rows, ctxRow{i, p})
+		}
 	}
 	e.mu, e.lv = models.NewMatrix(len(users), Z), models.NewMatrix(len(users), Z)
-	if total == 0 { // nobody has pairs: the prior's mean for all
+	if len(rows) == 0 { // nobody has pairs: the prior's mean for all
 		return e
 	}
-	in := m.enc.Input(&m.et, total, 2*D)
-	r := 0
-	for _, ctx := range contexts {
-		for _, p := range ctx {
-			c, x := p.Left, p.Right
-			if !p.LeftPreferred {
+	chunk := m.chunk
+	if tape {
+		chunk = len(rows)
+	}
+	pooled := models.NewMatrix(len(users), m.enc.Out)
+	buf := make([]float32, 2*D)
+	for s := 0; s < len(rows); s += chunk {
+		part := rows[s:min(s+chunk, len(rows))]
+		in := m.enc.Input(&m.et, len(part), 2*D)
+		for r, cr := range part {
+			c, x := cr.p.Left, cr.p.Right
+			if !cr.p.LeftPreferred {
 				c, x = x, c
 			}
-			row := make([]float32, 0, 2*D)
-			row = append(append(row, m.d.Item(c)...), m.d.Item(x)...)
-			in.SetRows32(r, row)
-			r++
+			copy(buf, m.d.Item(c))
+			copy(buf[D:], m.d.Item(x))
+			in.SetRows32(r, buf)
+		}
+		h := m.enc.ForwardInput(&m.et, nil)
+		for r, cr := range part {
+			for j, v := range h.Row(r) {
+				pooled.Row(cr.user)[j] += v
+			}
 		}
 	}
-	h := m.enc.ForwardInput(&m.et, nil)
-	pooled := models.NewMatrix(len(users), h.Cols)
-	r = 0
 	for i, n := range e.sizes {
-		for range n {
-			for j, v := range h.Row(r) {
-				pooled.Row(i)[j] += v
-			}
-			r++
-		}
 		if n > 0 {
 			for j := range pooled.Row(i) {
 				pooled.Row(i)[j] /= float64(n)
@@ -238,7 +254,7 @@ func (m *vpl) BatchLoss(pairs []datasets.Pair, rng *rand.Rand, backward bool) fl
 			users = append(users, p.User)
 		}
 	}
-	e := m.encode(users, m.contexts(users, pairs, rng))
+	e := m.encode(users, m.contexts(users, pairs, rng), backward)
 	z, eps := models.NewMatrix(len(users), Z), models.NewMatrix(len(users), Z)
 	for i := range users {
 		for k := range Z {
@@ -305,7 +321,7 @@ func (m *vpl) encodeAll() {
 	m.z = map[int][]float64{}
 	const chunk = 256 // users per encoder pass
 	for s := 0; s < len(users); s += chunk {
-		e := m.encode(users[s:min(s+chunk, len(users))], ctxs[s:min(s+chunk, len(users))])
+		e := m.encode(users[s:min(s+chunk, len(users))], ctxs[s:min(s+chunk, len(users))], false)
 		for i, u := range e.users {
 			m.z[u] = append([]float64(nil), e.mu.Row(i)...)
 		}
@@ -397,11 +413,12 @@ func (c *VPLConfig) NewObjective(d *datasets.Data, rng *rand.Rand) (models.Objec
 }
 
 // EstimateBytes implements models.MemoryEstimator: the decoder with a batch of 2 rows a pair,
-// the encoder with every training pair as a row (evaluation encodes them all), and the margin of
+// the encoder with a batch's contexts or an evaluation chunk as its rows, and the margin of
 // every pair.
 func (c *VPLConfig) EstimateBytes(s datasets.Shape, tc *models.TrainConfig) int64 {
 	rows := 2 * max(tc.BatchSize, 2048)
-	enc := models.EstimateMLP(2*s.Dim, models.MLPConfig{Layers: c.EncoderLayers, Width: c.EncoderWidth, Precision: c.Precision}, max(s.Pairs, 1))
+	encRows := max(tc.BatchSize*c.ContextPairs, encodeChunk)
+	enc := models.EstimateMLP(2*s.Dim, models.MLPConfig{Layers: c.EncoderLayers, Width: c.EncoderWidth, Precision: c.Precision}, encRows)
 	return c.estimateBytes(s.Dim+c.Latent, 1, rows) + enc + 48*int64(s.Pairs)
 }
 
