@@ -338,6 +338,7 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("out", filepath.Join("results", "reproduce"), "output folder")
 	ex := addExecFlags(fs)
 	only := fs.String("only", "", "run only the named experiment (e.g. synthetic)")
+	sl := addSlurmFlags(fs)
 	_, code, ok := ex.parse(fs, args, 0, "(flags only)")
 	if !ok {
 		return code
@@ -365,6 +366,16 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		dir := filepath.Join(*out, ps.Name)
+		if so, err := sl.options(spec); err != nil || sl.on { // --slurm: submit each experiment (slurm.go)
+			if err != nil {
+				fmt.Fprintf(stderr, "pal reproduce: %s: %v\n", ps.Name, err)
+				return exitBadInput
+			}
+			if rc := submitSlurm(spec, "", dir, ex.cache, false, so, stdout, stderr); rc != exitOK {
+				return rc
+			}
+			continue
+		}
 		rc := execute(spec, "", dir, ex.jobs, ex.cache, false, stderr)
 		if rc == exitInterrupted || rc == exitBadInput {
 			return rc

@@ -120,6 +120,9 @@ func Gather(ctx context.Context, run Runner, store *runstore.Store) (*Status, er
 			for _, t := range tasks {
 				js.States[t.State]++
 			}
+			if gone := sub.Tasks - len(tasks); gone > 0 {
+				js.States["not in queue"] = gone
+			}
 		}
 		st.Jobs = append(st.Jobs, js)
 		if tasks == nil {
@@ -132,7 +135,9 @@ func Gather(ctx context.Context, run Runner, store *runstore.Store) (*Status, er
 		for i := 0; i < sub.Tasks; i++ {
 			t, ok := tasks[i]
 			if !ok {
-				continue
+				// squeue answered for the job but not this task: it neither waits nor runs
+				// (cancelled before it started leaves no line).
+				t = Task{Index: i, State: "GONE"}
 			}
 			for _, id := range sub.TaskRuns(list, i) {
 				latest[id] = taskOf{job: sub.JobID, task: t, log: filepath.Join(sub.LogDir(), sub.JobID+"_"+strconv.Itoa(i)+".out")}
@@ -164,7 +169,10 @@ func Gather(ctx context.Context, run Runner, store *runstore.Store) (*Status, er
 			rs.State, rs.Reason = Failed, res.Error
 		default:
 			rs.State = Missing
-			if hasTask {
+			switch {
+			case hasTask && t.task.State == "GONE":
+				rs.Reason = fmt.Sprintf("task %s_%d is not in Slurm's queue (cancelled before it started?) and left no result", t.job, t.task.Index)
+			case hasTask:
 				rs.Reason = fmt.Sprintf("task %s_%d ended %s without a result (log: %s)", t.job, t.task.Index, t.task.State, t.log)
 			}
 		}

@@ -1,0 +1,373 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pal-harness/pal/internal/experiment"
+	"github.com/pal-harness/pal/sweeps"
+	"github.com/pal-harness/pal/sweeps/runstore"
+	"github.com/pal-harness/pal/sweeps/runstore/runstoretest"
+	"github.com/pal-harness/pal/sweeps/slurm"
+)
+
+// slurmSpec has 12 short runs: PAL-A with K = 1, 2, BTL, and a PAL-A whose learning rate makes
+// it diverge (recorded failed), for 3 seeds.
+const slurmSpec = `
+name = "slurm12"
+seeds = [1, 2, 3]
+
+[dataset]
+kind = "synthetic"
+dim = 6
+latent_dim = 3
+k_true = 2
+items = 120
+seen_users = 8
+unseen_users = 4
+pairs_per_user = 30
+unseen_train_pairs = 10
+unseen_val_pairs = 4
+unseen_test_pairs = 10
+
+[[model]]
+kind = "pal-a"
+k = [1, 2]
+layers = 0
+width = 4
+
+[[model]]
+kind = "btl"
+width = 4
+
+[[model]]
+kind = "pal-a"
+name = "diverges"
+lr = 1e6
+lr_user = 1e6
+width = 4
+
+[train]
+epochs = 15
+batch_size = 16
+
+[fewshot]
+pairs_per_user = [1, 5]
+epochs = 10
+`
+
+// The [slurm] table is parsed and checked like any table, and changes no run id; its flags
+// need --slurm.
+func TestSlurmTable(t *testing.T) {
+	dir := t.TempDir()
+	plain, err := sweeps.Parse(writeSpec(t, dir, "a.toml", smallSpec), experiment.Schema())
+	if err != nil {
+		t.Fatal(err)
+	}
+	withTable, err := sweeps.Parse(writeSpec(t, dir, "b.toml", smallSpec+"\n[slurm]\npartition = \"short\"\nmax_parallel = 4\nsbatch_args = [\"--account=lab\"]\n"), experiment.Schema())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(plain.RunIDs(), ",") != strings.Join(withTable.RunIDs(), ",") {
+		t.Error("a [slurm] table changed the run ids")
+	}
+	o, ok := withTable.Slurm.(*slurm.Options)
+	if !ok || o.Partition != "short" || o.MaxParallel != 4 || o.RunsPerTask != 1 || o.SbatchArgs[0] != "--account=lab" {
+		t.Errorf("[slurm] decoded as %+v", withTable.Slurm)
+	}
+	_, err = sweeps.Parse(writeSpec(t, dir, "c.toml", smallSpec+"\n[slurm]\ntime = \"1h\"\n"), experiment.Schema())
+	if err == nil || !strings.Contains(err.Error(), "c.toml") || !strings.Contains(err.Error(), "not a Slurm time limit") {
+		t.Errorf("bad time: %v", err)
+	}
+	code, _, stderr := runPal(t, "run", filepath.Join(dir, "a.toml"), "--partition", "x", "--out", filepath.Join(dir, "out"))
+	if code != exitBadInput || !strings.Contains(stderr, "--partition is a flag of --slurm") {
+		t.Errorf("--partition without --slurm: exit %d, %s", code, stderr)
+	}
+}
+
+// `pal run-one` (what a Slurm task runs) gives each run the bits `pal run` gives it, and `pal
+// status` counts the runs and rebuilds runs.csv, which run-one never writes. No Slurm needed.
+func TestRunOneMatchesLocalRun(t *testing.T) {
+	dir := t.TempDir()
+	specPath := writeSpec(t, dir, "s.toml", slurmSpec)
+	local := filepath.Join(dir, "local")
+	if code, _, stderr := runPal(t, "run", specPath, "--out", local, "--no-report", "-j", "2"); code != exitRunsFailed {
+		t.Fatalf("local run: exit %d, want 1 (the diverging runs)\n%s", code, stderr)
+	}
+	spec, err := sweeps.Parse(specPath, experiment.Schema())
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := filepath.Join(dir, "tasks")
+	w, err := runstore.Create(store, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.SetSpec(spec.Source, spec.Name, spec.RunIDs(), spec.Axes)
+	w.Close()
+	ids := spec.RunIDs()
+	// Two "tasks", each with half of the runs, in reverse order: order and split change nothing.
+	for i, half := range [][]string{ids[6:], ids[:6]} {
+		args := append([]string{"run-one", store}, half...)
+		code, stdout, stderr := runPal(t, args...)
+		// The second half of the runs holds the diverging ones: that task exits 1.
+		if want := []int{exitRunsFailed, exitOK}[i]; code != want || strings.Contains(stdout, "failed: training diverged") != (want == exitRunsFailed) {
+			t.Fatalf("run-one: exit %d, want %d\n%s\n%s", code, want, stdout, stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(store, runstore.RunsCSV)); err == nil {
+		t.Error("run-one wrote runs.csv")
+	}
+	code, stdout, stderr := runPal(t, "status", store)
+	if code != exitRunsFailed || !regexp.MustCompile(`done +9\n +failed +3\n`).MatchString(stdout) || !strings.Contains(stdout, "diverged") {
+		t.Errorf("status: exit %d, want 1\n%s\n%s", code, stdout, stderr)
+	}
+	if a, b := runstoretest.Without(t, local, "wall_seconds"), runstoretest.Without(t, store, "wall_seconds"); a != b {
+		t.Errorf("runs.csv of run-one differs from the local run's:\n%s\nvs\n%s", b, a)
+	}
+	// A second run-one skips complete runs.
+	if code, stdout, _ := runPal(t, "run-one", store, ids[0]); code != 0 || !strings.Contains(stdout, "already complete") {
+		t.Errorf("run-one of a complete run: exit %d, %s", code, stdout)
+	}
+	if code, _, stderr := runPal(t, "run-one", store, "0123456789abcdef"); code != exitBadInput || !strings.Contains(stderr, "is not a run of") {
+		t.Errorf("run-one of an unknown run: exit %d, %s", code, stderr)
+	}
+}
+
+// slurmReady skips the test unless a Slurm answers here, saying why.
+func slurmReady(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("submits Slurm jobs (-short)")
+	}
+	if raceEnabled {
+		t.Skip("the Slurm tasks would run the race-instrumented test binary: the plain build tests Slurm")
+	}
+	if err := slurm.Available(); err != nil {
+		t.Skipf("no Slurm: %v (../shared/tools/slurm/start-local-slurm.sh starts one, as root)", err)
+	}
+	out, err := exec.Command("sinfo", "-h", "-o", "%T").Output()
+	if err != nil || !regexp.MustCompile(`idle|mixed|allocated`).Match(out) {
+		t.Skipf("Slurm is installed but no node is up (sinfo: %q, %v)", out, err)
+	}
+}
+
+var jobIDRE = regexp.MustCompile(`submitted array job (\d+)`)
+
+func submittedJob(t *testing.T, stdout string) string {
+	t.Helper()
+	m := jobIDRE.FindStringSubmatch(stdout)
+	if m == nil {
+		t.Fatalf("no job id in:\n%s", stdout)
+	}
+	return m[1]
+}
+
+// waitJob waits until no task of the job waits or runs.
+func waitJob(t *testing.T, id string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		tasks, err := slurm.Tasks(context.Background(), slurm.Exec, id)
+		if err != nil {
+			t.Fatalf("squeue: %v", err)
+		}
+		live := false
+		for _, tk := range tasks {
+			live = live || tk.Live()
+		}
+		if !live && len(tasks) > 0 {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("job %s still running after %s", id, timeout)
+}
+
+// The issue's test against a real Slurm: 12 runs as an array; pal status while it runs; part of
+// the array cancelled and a resubmission that runs only the rest; the diverging runs recorded
+// failed with their reason; runs.csv bit-identical to a local run's and the same report.
+func TestSlurmArray(t *testing.T) {
+	slurmReady(t)
+	t.Setenv(beMain, "1") // the tasks run this test binary as pal (TestMain)
+	dir := t.TempDir()
+	specPath := writeSpec(t, dir, "s.toml", slurmSpec)
+	store := filepath.Join(dir, "slurm-store")
+
+	// One task at a time, so that the tasks cancelled below are still waiting.
+	code, stdout, stderr := runPal(t, "run", specPath, "--slurm", "--out", store, "--max-parallel", "1")
+	if code != 0 {
+		t.Fatalf("pal run --slurm: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	job := submittedJob(t, stdout)
+	if !strings.Contains(stdout, "12 runs: 0 complete, 0 in flight, 12 to submit") || !strings.Contains(stdout, "pal status "+store) {
+		t.Errorf("submission output:\n%s", stdout)
+	}
+	if out, err := exec.Command("scancel", job+"_[6-11]").CombinedOutput(); err != nil {
+		t.Fatalf("scancel: %v %s", err, out)
+	}
+	code, stdout, _ = runPal(t, "status", store)
+	if code != exitIncomplete || !regexp.MustCompile(`(pending|running) +[1-9]`).MatchString(stdout) {
+		t.Errorf("status while it runs: exit %d, want 3\n%s", code, stdout)
+	}
+	t.Logf("status while it runs:\n%s", stdout)
+	// While its tasks live, a local pal run into the store is refused.
+	if code, _, stderr := runPal(t, "run", specPath, "--out", store, "--no-report"); code != exitBadInput || !strings.Contains(stderr, "in flight in Slurm") {
+		t.Logf("local run during the job: exit %d %s (the job may have ended already)", code, stderr)
+	}
+	waitJob(t, job, 3*time.Minute)
+	code, stdout, _ = runPal(t, "status", store)
+	if code != exitIncomplete || !regexp.MustCompile(`missing +6\n`).MatchString(stdout) || !regexp.MustCompile(`cancelled before it started|ended CANCELLED`).MatchString(stdout) {
+		t.Errorf("status after scancel: exit %d, want 3 and 6 missing\n%s", code, stdout)
+	}
+	before := map[string][]byte{}
+	done := 0
+	for _, id := range listRuns(t, store) {
+		if b, err := os.ReadFile(filepath.Join(store, id, runstore.ResultFile)); err == nil {
+			before[id] = b
+			if strings.Contains(string(b), `"status": "ok"`) {
+				done++
+			}
+		}
+	}
+
+	// The resubmission runs the cancelled and failed runs only.
+	code, stdout, stderr = runPal(t, "run", specPath, "--slurm", "--out", store)
+	if code != 0 {
+		t.Fatalf("resubmission: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	job2 := submittedJob(t, stdout)
+	s, _ := runstore.Open(store)
+	subs, err := s.Submissions()
+	if err != nil || len(subs) != 2 || subs[1].JobID != job2 {
+		t.Fatalf("submissions %v %v", subs, err)
+	}
+	list, _ := subs[1].ReadRunList()
+	for _, id := range list {
+		if s.Complete(id) {
+			t.Errorf("complete run %s resubmitted", id)
+		}
+	}
+	if len(list) != 12-done {
+		t.Errorf("resubmitted %d runs, want the %d not done", len(list), 12-done)
+	}
+	waitJob(t, job2, 3*time.Minute)
+	code, stdout, _ = runPal(t, "status", store)
+	if code != exitRunsFailed || !regexp.MustCompile(`done +9\n +failed +3\n`).MatchString(stdout) || strings.Count(stdout, "diverged") != 3 {
+		t.Errorf("final status: exit %d, want 1 with 9 done and 3 failed (diverged)\n%s", code, stdout)
+	}
+	t.Logf("final status:\n%s", stdout)
+	for id, b := range before {
+		if strings.Contains(string(b), `"status": "ok"`) {
+			if now, _ := os.ReadFile(filepath.Join(store, id, runstore.ResultFile)); string(now) != string(b) {
+				t.Errorf("complete run %s was rewritten by the resubmission", id)
+			}
+		}
+	}
+
+	// Bits and report: the same as a local run of the spec.
+	local := filepath.Join(dir, "local")
+	if code, _, stderr := runPal(t, "run", specPath, "--out", local, "-j", "2"); code != exitRunsFailed {
+		t.Fatalf("local run: exit %d\n%s", code, stderr)
+	}
+	if a, b := runstoretest.Without(t, local, "wall_seconds"), runstoretest.Without(t, store, "wall_seconds"); a != b {
+		t.Errorf("runs.csv of the Slurm runs differs from the local run's:\n%s\nvs\n%s", b, a)
+	}
+	if code, _, stderr := runPal(t, "report", store); code != 0 {
+		t.Fatalf("pal report: %d %s", code, stderr)
+	}
+	sameReports(t, filepath.Join(local, "report"), local, filepath.Join(store, "report"), store)
+}
+
+// sameReports compares two report folders file by file; report.html may differ only in the
+// store's path it names.
+func sameReports(t *testing.T, a, storeA, b, storeB string) {
+	t.Helper()
+	n := 0
+	filepath.WalkDir(a, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(a, p)
+		x, _ := os.ReadFile(p)
+		y, err := os.ReadFile(filepath.Join(b, rel))
+		if err != nil {
+			t.Errorf("report file %s: %v", rel, err)
+			return nil
+		}
+		n++
+		if rel == "report.html" {
+			x, y = []byte(strings.ReplaceAll(string(x), storeA, "STORE")), []byte(strings.ReplaceAll(string(y), storeB, "STORE"))
+		}
+		if string(x) != string(y) {
+			t.Errorf("report file %s differs between the local and the Slurm run", rel)
+		}
+		return nil
+	})
+	if n < 3 {
+		t.Errorf("only %d report files compared", n)
+	}
+}
+
+func listRuns(t *testing.T, store string) []string {
+	t.Helper()
+	c, err := runstore.Load(store)
+	if err != nil || c.Manifest == nil {
+		t.Fatalf("load %s: %v", store, err)
+	}
+	return c.Manifest.Runs
+}
+
+// The time from submission to the last result of the 12 runs, all tasks at once, and the
+// dependent report job (--report). The log gives the numbers README quotes.
+func TestSlurmSubmitToComplete(t *testing.T) {
+	slurmReady(t)
+	t.Setenv(beMain, "1")
+	dir := t.TempDir()
+	specPath := writeSpec(t, dir, "s.toml", slurmSpec)
+	store := filepath.Join(dir, "store")
+	start := time.Now()
+	code, stdout, stderr := runPal(t, "run", specPath, "--slurm", "--out", store, "--report")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	job := submittedJob(t, stdout)
+	if !strings.Contains(stdout, "submitted report job") {
+		t.Errorf("no report job:\n%s", stdout)
+	}
+	waitJob(t, job, 3*time.Minute)
+	elapsed := time.Since(start)
+	c, err := runstore.Load(store)
+	if err != nil || len(c.Current) != 12 {
+		t.Fatalf("after the job: %d results, %v", len(c.Current), err)
+	}
+	var wall float64
+	for _, r := range c.Current {
+		wall += r.WallSeconds
+	}
+	slots := runtime.NumCPU()
+	t.Logf("12 runs as a Slurm array: submit to complete %.1f s; run wall time %.2f s in all; %d CPUs: overhead per task about %.2f s",
+		elapsed.Seconds(), wall, slots, (elapsed.Seconds()*float64(slots)-wall)/12)
+	report := filepath.Join(store, "report", "report.html")
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		if _, err := os.Stat(report); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			logs, _ := filepath.Glob(filepath.Join(store, "slurm", "1", "logs", "report_*"))
+			t.Fatalf("the report job rendered no %s (logs %v)", report, logs)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	if rows := runstoretest.Rows(t, store); len(rows) != 13 {
+		t.Errorf("runs.csv rebuilt by the report job has %d rows, want 13", len(rows))
+	}
+}
