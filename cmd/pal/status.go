@@ -48,7 +48,7 @@ func cmdStatus(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pal status: %v\n", err)
 		return exitBadInput
 	}
-	printStatus(stdout, dir, st, *all)
+	// runs.csv first: a reader of the output that stops early (| head) must not leave it stale.
 	var locked *runstore.LockedError
 	switch err := runstore.RebuildRunsCSV(dir, commandLine()); {
 	case errors.As(err, &locked):
@@ -56,6 +56,7 @@ func cmdStatus(args []string, stdout, stderr io.Writer) int {
 	case err != nil:
 		fmt.Fprintf(stderr, "pal status: runs.csv not rebuilt: %v\n", err)
 	}
+	printStatus(stdout, dir, st, *all)
 	done, failed := st.Count(slurm.Done), st.Count(slurm.Failed)
 	switch {
 	case done == len(st.Runs):
