@@ -312,6 +312,7 @@ func cmdReport(args []string, stdout, stderr io.Writer) int {
 	if dir == "" {
 		dir = filepath.Join(pos[0], "report")
 	}
+	rebuildAfterSlurm(pos[0], stderr) // Slurm tasks do not write runs.csv (status.go)
 	return renderReportOpts(pos[0], dir, reports.Options{Baseline: *baseline}, stdout, stderr)
 }
 

@@ -111,11 +111,14 @@ func cmdRunOne(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "run %s (%s): already complete\n", r.ID, r.Label())
 			continue
 		}
-		w, err := runstore.ClaimRun(dir, r.ID, holder)
+		w, err := claimWaiting(ctx, store, r, holder, stdout)
 		var claimed *runstore.ClaimedError
 		if errors.As(err, &claimed) {
 			fmt.Fprintf(stdout, "run %s (%s): left to the task running it: %v\n", r.ID, r.Label(), err)
 			continue
+		}
+		if ctx.Err() != nil {
+			return exitInterrupted
 		}
 		if err != nil {
 			fmt.Fprintf(stderr, "pal run-one: %v\n", err)
@@ -123,6 +126,7 @@ func cmdRunOne(args []string, stdout, stderr io.Writer) int {
 		}
 		if store.Complete(r.ID) { // finished by another task between the check and the claim
 			w.Close()
+			fmt.Fprintf(stdout, "run %s (%s): completed by another task\n", r.ID, r.Label())
 			continue
 		}
 		start := time.Now()
@@ -146,4 +150,32 @@ func cmdRunOne(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return code
+}
+
+// claimWaiting takes run r's claim. A claim held by another task is waited on: a submission
+// leaves out runs claimed when it submits, so a claim met here is a task that is dying (killed
+// on another host: its claim goes stale after runstore.StaleAfter without a heartbeat) or a
+// duplicate about to finish. It returns a *runstore.ClaimedError when the holder still holds
+// the claim after StaleAfter and a heartbeat (it lives: the run is left to it) and a nil writer
+// when the run was completed meanwhile.
+func claimWaiting(ctx context.Context, store *runstore.Store, r *sweeps.Run, holder string, stdout io.Writer) (*runstore.RunWriter, error) {
+	deadline := time.Now().Add(runstore.StaleAfter + runstore.Heartbeat)
+	for said := false; ; said = true {
+		w, err := runstore.ClaimRun(store.Dir(), r.ID, holder)
+		var claimed *runstore.ClaimedError
+		if !errors.As(err, &claimed) || time.Now().After(deadline) {
+			return w, err
+		}
+		if !said {
+			fmt.Fprintf(stdout, "run %s (%s): waiting: %v\n", r.ID, r.Label(), err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(5 * time.Second):
+		}
+		if store.Complete(r.ID) {
+			return runstore.ClaimRun(store.Dir(), r.ID, holder) // then seen complete by the caller
+		}
+	}
 }

@@ -133,7 +133,13 @@ func submitSlurm(spec *sweeps.Spec, specDir, out, cache string, saveModels bool,
 	}
 	defer store.Close()
 	runner := &experiment.Runner{Env: datasets.Env{SpecDir: specDir, CacheDir: cache}, SaveModels: saveModels}
-	if err := runner.Preflight(spec); err != nil {
+	err = runner.Preflight(spec)
+	if mem, ok := o.MemBytes(); ok && err == nil {
+		// A run that cannot fit in a task's memory would die of "out of memory" on the node:
+		// refused here, as a local run is refused when it cannot fit in the machine.
+		_, err = runner.CheckMemory(spec, 1, mem, "--mem "+o.Mem+" per task")
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "pal: %v\n", err)
 		store.Close()
 		if statErr != nil {

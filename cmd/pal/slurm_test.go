@@ -371,3 +371,45 @@ func TestSlurmSubmitToComplete(t *testing.T) {
 		t.Errorf("runs.csv rebuilt by the report job has %d rows, want 13", len(rows))
 	}
 }
+
+// A task that meets a run claimed by another live task waits for it rather than run it twice,
+// and leaves the run once the other task has written it.
+func TestRunOneWaitsForAClaim(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for a claim (-short)")
+	}
+	dir := t.TempDir()
+	spec, err := sweeps.Parse(writeSpec(t, dir, "s.toml", smallSpec), experiment.Schema())
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := filepath.Join(dir, "store")
+	w, err := runstore.Create(store, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.SetSpec(spec.Source, spec.Name, spec.RunIDs(), spec.Axes)
+	w.Close()
+	id := spec.Runs[0].ID
+	other, err := runstore.ClaimRun(store, id, "slurm task 1_0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(time.Second)
+		other.Write(&runstore.Result{RunID: id, Status: runstore.StatusOK, Spec: spec.Name}, nil)
+		other.Close()
+	}()
+	start := time.Now()
+	code, stdout, stderr := runPal(t, "run-one", store, id)
+	if code != 0 || !strings.Contains(stdout, "waiting: run "+id+" is being run by slurm task 1_0") ||
+		!regexp.MustCompile(`completed by another task|left to the task running it`).MatchString(stdout) {
+		t.Errorf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if res, _ := runstore.Open(store); res != nil {
+		if r, err := res.Result(id); err != nil || r.WallSeconds != 0 {
+			t.Errorf("the waiting task rewrote the run: %+v %v", r, err)
+		}
+	}
+	t.Logf("waited %s", time.Since(start))
+}

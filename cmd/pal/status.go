@@ -118,3 +118,19 @@ func printStatus(w io.Writer, dir string, st *slurm.Status, all bool) {
 		fmt.Fprintf(w, "to run what is missing or failed: the same pal run SPEC --slurm again (it skips complete runs and those in flight)\n")
 	}
 }
+
+// rebuildAfterSlurm rebuilds runs.csv of a store that Slurm tasks wrote (they never write it),
+// for `pal report`; a store never submitted, or one whose owner is at work, is left alone.
+func rebuildAfterSlurm(dir string, stderr io.Writer) {
+	store, err := runstore.Open(dir)
+	if err != nil {
+		return
+	}
+	if subs, _ := store.Submissions(); len(subs) == 0 {
+		return
+	}
+	var locked *runstore.LockedError
+	if err := runstore.RebuildRunsCSV(dir, commandLine()); err != nil && !errors.As(err, &locked) {
+		fmt.Fprintf(stderr, "pal report: warning: runs.csv not rebuilt: %v\n", err)
+	}
+}

@@ -3,6 +3,7 @@ package slurm
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -71,4 +72,21 @@ func isReserved(name string) bool {
 		}
 	}
 	return false
+}
+
+// MemBytes is Mem in bytes (Slurm reads a number without a unit as megabytes); ok is false
+// when Mem is empty.
+func (o *Options) MemBytes() (n int64, ok bool) {
+	if o.Mem == "" || !memRE.MatchString(o.Mem) {
+		return 0, false
+	}
+	digits, unit := o.Mem, int64(1)<<20
+	if i := strings.IndexAny(o.Mem, "KMGT"); i >= 0 {
+		digits, unit = o.Mem[:i], map[byte]int64{'K': 1 << 10, 'M': 1 << 20, 'G': 1 << 30, 'T': 1 << 40}[o.Mem[i]]
+	}
+	v, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil || v > (1<<62)/unit {
+		return 1 << 62, true // more than any machine: no limit in effect
+	}
+	return v * unit, true
 }

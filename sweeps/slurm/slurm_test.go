@@ -229,3 +229,14 @@ func TestGather(t *testing.T) {
 		t.Errorf("store alone: running %d missing %d failed %d", st.Count(Running), st.Count(Missing), st.Count(Failed))
 	}
 }
+
+func TestMemBytes(t *testing.T) {
+	for in, want := range map[string]int64{"4G": 4 << 30, "500": 500 << 20, "500M": 500 << 20, "64K": 64 << 10, "2T": 2 << 40} {
+		if got, ok := (&Options{Mem: in}).MemBytes(); !ok || got != want {
+			t.Errorf("MemBytes(%q) = %d, %v; want %d", in, got, ok, want)
+		}
+	}
+	if _, ok := (&Options{}).MemBytes(); ok {
+		t.Error("no mem: ok")
+	}
+}
