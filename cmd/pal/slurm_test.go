@@ -413,3 +413,115 @@ func TestRunOneWaitsForAClaim(t *testing.T) {
 	}
 	t.Logf("waited %s", time.Since(start))
 }
+
+// fakeSlurm puts sbatch and squeue scripts first on PATH: sbatch records its arguments in
+// dir/sbatch.log and answers job ids 4242, 4243, ...; squeue prints dir/squeue.txt when it
+// exists, else fails as Slurm does for a forgotten job.
+func fakeSlurm(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	sbatch := `#!/bin/sh
+n=$(cat "` + dir + `/n" 2>/dev/null || echo 4242)
+echo "$@" >> "` + dir + `/sbatch.log"
+echo $((n + 1)) > "` + dir + `/n"
+echo "$n;cluster"
+`
+	squeue := `#!/bin/sh
+if [ -f "` + dir + `/squeue.txt" ]; then cat "` + dir + `/squeue.txt"; exit 0; fi
+echo "slurm_load_jobs error: Invalid job id specified" >&2
+exit 1
+`
+	for name, body := range map[string]string{"sbatch": sbatch, "squeue": squeue} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	return dir
+}
+
+// The submission side without a Slurm: the job script and run list written into the store, the
+// sbatch command lines (the report job depending on the array), the tasks' share of the runs
+// (run here by hand), runs in flight left out of a resubmission, and nothing resubmitted once
+// complete.
+func TestSlurmSubmissionWithFakeSlurm(t *testing.T) {
+	fake := fakeSlurm(t)
+	dir := t.TempDir()
+	specPath := writeSpec(t, dir, "s.toml", smallSpec+"\n[slurm]\nruns_per_task = 2\npartition = \"short\"\nsbatch_args = [\"--account=lab\"]\n")
+	store := filepath.Join(dir, "store")
+	code, stdout, stderr := runPal(t, "run", specPath, "--slurm", "--out", store, "--partition", "long", "--report", "--mem", "2G")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"6 runs: 0 complete, 0 in flight, 6 to submit", "submitted array job 4242: 3 tasks of 2 run(s)",
+		"submitted report job 4243", "pal status " + store} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	log, _ := os.ReadFile(filepath.Join(fake, "sbatch.log"))
+	sub := filepath.Join(store, "slurm", "1")
+	wantLog := "--parsable --account=lab " + filepath.Join(sub, "job.sh") + "\n" +
+		"--parsable --account=lab --dependency=afterany:4242 " + filepath.Join(sub, "report.sh") + "\n"
+	if string(log) != wantLog {
+		t.Errorf("sbatch calls:\n%s\nwant\n%s", log, wantLog)
+	}
+	script, _ := os.ReadFile(filepath.Join(sub, "job.sh"))
+	for _, want := range []string{"#SBATCH --array=0-2\n", "#SBATCH --partition=long\n", "#SBATCH --mem=2G\n", "run-one --submission 1 --task \"$SLURM_ARRAY_TASK_ID\" --spec-dir " + dir} {
+		if !strings.Contains(string(script), want) {
+			t.Errorf("job.sh lacks %q:\n%s", want, script)
+		}
+	}
+	s, _ := runstore.Open(store)
+	subs, err := s.Submissions()
+	if err != nil || len(subs) != 1 || subs[0].JobID != "4242" || subs[0].ReportJobID != "4243" || subs[0].Tasks != 3 {
+		t.Fatalf("submissions %+v %v", subs, err)
+	}
+	// While Slurm shows the tasks waiting, a resubmission submits nothing and a local run is refused.
+	os.WriteFile(filepath.Join(fake, "squeue.txt"), []byte("4242_[0-2]|PENDING|Priority\n"), 0o644)
+	code, stdout, _ = runPal(t, "run", specPath, "--slurm", "--out", store)
+	if code != 0 || !strings.Contains(stdout, "0 complete, 6 in flight (job 4242), 0 to submit") || !strings.Contains(stdout, "nothing to submit") {
+		t.Errorf("resubmission while pending: exit %d\n%s", code, stdout)
+	}
+	if code, _, stderr := runPal(t, "run", specPath, "--out", store); code != exitBadInput || !strings.Contains(stderr, "in flight in Slurm (jobs 4242)") {
+		t.Errorf("local run while the job waits: exit %d\n%s", code, stderr)
+	}
+	code, stdout, _ = runPal(t, "status", store)
+	if code != exitIncomplete || !regexp.MustCompile(`pending +6\n`).MatchString(stdout) || !strings.Contains(stdout, "(task 4242_2): Priority") {
+		t.Errorf("status while pending: exit %d\n%s", code, stdout)
+	}
+	// The tasks, run by hand: each of the 3 runs 2 runs.
+	t.Setenv("SLURM_ARRAY_JOB_ID", "4242")
+	for _, task := range []string{"1", "0", "2"} {
+		code, stdout, stderr := runPal(t, "run-one", "--submission", "1", "--task", task, store)
+		if code != 0 || strings.Count(stdout, ": ok in") != 2 {
+			t.Errorf("task %s: exit %d\n%s\n%s", task, code, stdout, stderr)
+		}
+	}
+	os.WriteFile(filepath.Join(fake, "squeue.txt"), []byte("4242_0|COMPLETED|None\n4242_1|COMPLETED|None\n4242_2|COMPLETED|None\n"), 0o644)
+	code, stdout, _ = runPal(t, "status", store)
+	if code != 0 || !regexp.MustCompile(`done +6\n`).MatchString(stdout) || !strings.Contains(stdout, "3 COMPLETED") {
+		t.Errorf("status when done: exit %d\n%s", code, stdout)
+	}
+	code, stdout, _ = runPal(t, "run", specPath, "--slurm", "--out", store)
+	if code != 0 || !strings.Contains(stdout, "6 complete, 0 in flight, 0 to submit") {
+		t.Errorf("resubmission when complete: exit %d\n%s", code, stdout)
+	}
+	if log2, _ := os.ReadFile(filepath.Join(fake, "sbatch.log")); string(log2) != wantLog {
+		t.Errorf("sbatch called again:\n%s", log2)
+	}
+	// Bits: the same as a local run of the spec.
+	local := filepath.Join(dir, "local")
+	if code, _, stderr := runPal(t, "run", specPath, "--out", local, "--no-report"); code != 0 {
+		t.Fatalf("local run: %d %s", code, stderr)
+	}
+	if a, b := runstoretest.Without(t, local, "wall_seconds"), runstoretest.Without(t, store, "wall_seconds"); a != b {
+		t.Errorf("runs.csv differs from the local run's:\n%s\nvs\n%s", b, a)
+	}
+	// A rejected job: sbatch's reason, exit 2.
+	os.WriteFile(filepath.Join(fake, "sbatch"), []byte("#!/bin/sh\necho 'sbatch: error: invalid partition specified: nope' >&2\nexit 1\n"), 0o755)
+	other := filepath.Join(dir, "other")
+	if code, _, stderr := runPal(t, "run", specPath, "--slurm", "--out", other); code != exitBadInput || !strings.Contains(stderr, "invalid partition specified: nope") {
+		t.Errorf("rejected job: exit %d\n%s", code, stderr)
+	}
+}
