@@ -525,3 +525,23 @@ func TestSlurmSubmissionWithFakeSlurm(t *testing.T) {
 		t.Errorf("rejected job: exit %d\n%s", code, stderr)
 	}
 }
+
+// pal reproduce --slurm submits each embedded experiment into its own store.
+func TestReproduceSlurmWithFakeSlurm(t *testing.T) {
+	fake := fakeSlurm(t)
+	out := filepath.Join(t.TempDir(), "repro")
+	code, stdout, stderr := runPal(t, "reproduce", "--slurm", "--only", "synthetic_prompts", "--out", out, "--runs-per-task", "10", "--max-parallel", "3")
+	if code != 0 || !strings.Contains(stdout, "synthetic_prompts: 50 runs: 0 complete, 0 in flight, 50 to submit") || !strings.Contains(stdout, "5 tasks of 10 run(s), at most 3 at once") {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	script, err := os.ReadFile(filepath.Join(out, "synthetic_prompts", "slurm", "1", "job.sh"))
+	if err != nil || !strings.Contains(string(script), "#SBATCH --array=0-4%3\n") {
+		t.Errorf("job.sh: %v\n%s", err, script)
+	}
+	if log, _ := os.ReadFile(filepath.Join(fake, "sbatch.log")); strings.Count(string(log), "\n") != 1 {
+		t.Errorf("sbatch calls:\n%s", log)
+	}
+	if code, _, stderr := runPal(t, "reproduce", "--only", "synthetic_prompts", "--out", out, "--time", "10"); code != exitBadInput || !strings.Contains(stderr, "--time is a flag of --slurm") {
+		t.Errorf("--time without --slurm: exit %d %s", code, stderr)
+	}
+}
