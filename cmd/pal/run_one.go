@@ -102,6 +102,9 @@ func cmdRunOne(args []string, stdout, stderr io.Writer) int {
 		*cache, _ = catalog.CacheDir("", os.Getenv)
 	}
 	runner := &experiment.Runner{Env: datasets.Env{SpecDir: *specDir, CacheDir: *cache}, SaveModels: *saveModels}
+	// Runs sharing a data set go together, and each data set is freed after its last run (the
+	// order changes no result).
+	runs = runner.Plan(runs)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	prov := provenance()

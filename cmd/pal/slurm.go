@@ -213,6 +213,16 @@ func submitSlurm(spec *sweeps.Spec, specDir, out, cache string, saveModels bool,
 	}
 	var sub *runstore.Submission
 	if len(ids) > 0 {
+		// More tasks than the cluster's MaxArraySize would be refused: more runs a task then.
+		maxTasks, err := slurm.MaxArraySize(ctx, slurm.Exec)
+		if err != nil {
+			maxTasks = slurm.DefaultMaxArraySize
+		}
+		if need := (len(ids) + maxTasks - 1) / maxTasks; need > o.RunsPerTask {
+			fmt.Fprintf(stdout, "note: the cluster allows %d tasks in an array (MaxArraySize): %d runs go %d to a task\n", maxTasks, len(ids), need)
+			o.RunsPerTask = need
+			j.Options.RunsPerTask = need
+		}
 		if sub, err = store.NewSubmission(ids, o.RunsPerTask); err != nil {
 			fmt.Fprintf(stderr, "pal: %v\n", err)
 			return exitBadInput

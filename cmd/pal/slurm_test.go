@@ -416,7 +416,7 @@ func TestRunOneWaitsForAClaim(t *testing.T) {
 
 // fakeSlurm puts sbatch and squeue scripts first on PATH: sbatch records its arguments in
 // dir/sbatch.log and answers job ids 4242, 4243, ...; squeue prints dir/squeue.txt when it
-// exists, else fails as Slurm does for a forgotten job.
+// exists, else fails as Slurm does for a forgotten job; scontrol says MaxArraySize is 4.
 func fakeSlurm(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -431,7 +431,8 @@ if [ -f "` + dir + `/squeue.txt" ]; then cat "` + dir + `/squeue.txt"; exit 0; f
 echo "slurm_load_jobs error: Invalid job id specified" >&2
 exit 1
 `
-	for name, body := range map[string]string{"sbatch": sbatch, "squeue": squeue} {
+	scontrol := "#!/bin/sh\necho 'MaxArraySize            = 4'\n"
+	for name, body := range map[string]string{"sbatch": sbatch, "squeue": squeue, "scontrol": scontrol} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -531,11 +532,14 @@ func TestReproduceSlurmWithFakeSlurm(t *testing.T) {
 	fake := fakeSlurm(t)
 	out := filepath.Join(t.TempDir(), "repro")
 	code, stdout, stderr := runPal(t, "reproduce", "--slurm", "--only", "synthetic_prompts", "--out", out, "--runs-per-task", "10", "--max-parallel", "3")
-	if code != 0 || !strings.Contains(stdout, "synthetic_prompts: 50 runs: 0 complete, 0 in flight, 50 to submit") || !strings.Contains(stdout, "5 tasks of 10 run(s), at most 3 at once") {
+	// MaxArraySize 4 (the fake scontrol): 50 runs go 13 to a task, in 4 tasks.
+	if code != 0 || !strings.Contains(stdout, "synthetic_prompts: 50 runs: 0 complete, 0 in flight, 50 to submit") ||
+		!strings.Contains(stdout, "the cluster allows 4 tasks in an array (MaxArraySize): 50 runs go 13 to a task") ||
+		!strings.Contains(stdout, "4 tasks of 13 run(s), at most 3 at once") {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	script, err := os.ReadFile(filepath.Join(out, "synthetic_prompts", "slurm", "1", "job.sh"))
-	if err != nil || !strings.Contains(string(script), "#SBATCH --array=0-4%3\n") {
+	if err != nil || !strings.Contains(string(script), "#SBATCH --array=0-3%3\n") {
 		t.Errorf("job.sh: %v\n%s", err, script)
 	}
 	if log, _ := os.ReadFile(filepath.Join(fake, "sbatch.log")); strings.Count(string(log), "\n") != 1 {

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Runner runs a Slurm command and returns its standard output; an error carries its standard
@@ -83,9 +84,15 @@ func SqueueArgs(jobID string) []string {
 	return []string{"-h", "-j", jobID, "-t", "all", "-o", "%i|%T|%r"}
 }
 
+// askTimeout bounds each question to Slurm: a controller that does not answer must not hang
+// pal status or a submission.
+const askTimeout = 30 * time.Second
+
 // Tasks asks squeue for the state of every task of array job jobID, by task index;
 // ErrUnknownJob when Slurm has forgotten the job.
 func Tasks(ctx context.Context, run Runner, jobID string) (map[int]Task, error) {
+	ctx, cancel := context.WithTimeout(ctx, askTimeout)
+	defer cancel()
 	out, err := run(ctx, "squeue", SqueueArgs(jobID)...)
 	if err != nil {
 		if strings.Contains(err.Error(), "Invalid job id") {
@@ -159,4 +166,34 @@ func parseIndices(s string) ([]int, error) {
 	}
 	sort.Ints(out)
 	return out, nil
+}
+
+// DefaultMaxArraySize is Slurm's default MaxArraySize: array indices run 0 ... 1000.
+const DefaultMaxArraySize = 1001
+
+// MaxArraySize asks the cluster's configuration (scontrol show config) for MaxArraySize, the
+// bound on array task indices: an array of more tasks is refused by sbatch.
+func MaxArraySize(ctx context.Context, run Runner) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, askTimeout)
+	defer cancel()
+	out, err := run(ctx, "scontrol", "show", "config")
+	if err != nil {
+		return 0, err
+	}
+	return ParseMaxArraySize(out)
+}
+
+// ParseMaxArraySize reads the "MaxArraySize = N" line of `scontrol show config`.
+func ParseMaxArraySize(out []byte) (int, error) {
+	for _, line := range strings.Split(string(out), "\n") {
+		key, val, ok := strings.Cut(line, "=")
+		if ok && strings.TrimSpace(key) == "MaxArraySize" {
+			n, err := strconv.Atoi(strings.TrimSpace(val))
+			if err != nil || n < 1 {
+				return 0, fmt.Errorf("scontrol show config: MaxArraySize %q", strings.TrimSpace(val))
+			}
+			return n, nil
+		}
+	}
+	return 0, errors.New("scontrol show config has no MaxArraySize")
 }

@@ -240,3 +240,15 @@ func TestMemBytes(t *testing.T) {
 		t.Error("no mem: ok")
 	}
 }
+
+func TestParseMaxArraySize(t *testing.T) {
+	n, err := ParseMaxArraySize([]byte("KillWait                = 5 sec\nMaxArraySize            = 1001\nMaxJobCount = 10000\n"))
+	if err != nil || n != 1001 {
+		t.Errorf("%d %v", n, err)
+	}
+	for _, bad := range []string{"", "MaxArraySize = x\n", "MaxArraySize = 0\n"} {
+		if _, err := ParseMaxArraySize([]byte(bad)); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
