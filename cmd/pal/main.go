@@ -200,6 +200,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		"Runs every run of the spec, at most N at once, into DIR (default results/<spec name>):\n"+
 		"DIR/<run id>/result.json per run and DIR/runs.csv; then renders DIR/report.\n"+
 		"Runs already complete in DIR are skipped, so an interrupted sweep resumes.\n"+
+		"With --slurm the runs are submitted as a Slurm array job instead (README: On a cluster).\n"+
 		"The spec format is in README.md; `pal schema` lists every key.", stderr)
 	ex := addExecFlags(fs)
 	out := fs.String("out", "", "output folder (default results/<spec name>)")
