@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -547,5 +548,107 @@ func TestReproduceSlurmWithFakeSlurm(t *testing.T) {
 	}
 	if code, _, stderr := runPal(t, "reproduce", "--only", "synthetic_prompts", "--out", out, "--time", "10"); code != exitBadInput || !strings.Contains(stderr, "--time is a flag of --slurm") {
 		t.Errorf("--time without --slurm: exit %d %s", code, stderr)
+	}
+}
+
+// killSpec has two runs of a few seconds each, long enough to be killed while they run.
+const killSpec = `
+name = "killed"
+seeds = [1, 2]
+[dataset]
+kind = "synthetic"
+dim = 6
+latent_dim = 3
+k_true = 2
+items = 120
+seen_users = 16
+unseen_users = 4
+pairs_per_user = 100
+[[model]]
+kind = "pal-a"
+k = 2
+layers = 0
+width = 4
+[train]
+epochs = 3000
+patience = 0
+batch_size = 16
+`
+
+// Tasks killed while they run (SIGKILL: no chance to clean up; scancel: SIGTERM, then SIGKILL)
+// leave no result.json and no temporary file, their runs are missing in pal status, and the
+// next submission completes them with the bits of a local run.
+func TestSlurmKilledTasks(t *testing.T) {
+	slurmReady(t)
+	t.Setenv(beMain, "1")
+	dir := t.TempDir()
+	specPath := writeSpec(t, dir, "k.toml", killSpec)
+	store := filepath.Join(dir, "store")
+	code, stdout, stderr := runPal(t, "run", specPath, "--slurm", "--out", store)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	job := submittedJob(t, stdout)
+	s, _ := runstore.Open(store)
+	subs, _ := s.Submissions()
+	list, _ := subs[0].ReadRunList()
+	// Wait until both runs are claimed: their tasks are running them.
+	deadline := time.Now().Add(time.Minute)
+	for {
+		_, live0 := s.Claim(list[0])
+		_, live1 := s.Claim(list[1])
+		if live0 && live1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the tasks did not start within a minute")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// Task 0's pal dies at once (as under the OOM killer or a node's failure: its claim stays
+	// behind, with a dead pid); task 1 is cancelled (SIGTERM, then SIGKILL after KillWait).
+	holder, _ := s.Claim(list[0])
+	if err := syscall.Kill(holder.PID, syscall.SIGKILL); err != nil {
+		t.Fatalf("killing task 0's pal (pid %d): %v", holder.PID, err)
+	}
+	if out, err := exec.Command("scancel", job+"_1").CombinedOutput(); err != nil {
+		t.Fatalf("scancel: %v %s", err, out)
+	}
+	waitJob(t, job, time.Minute)
+	for _, id := range list {
+		if _, err := os.Stat(filepath.Join(store, id, runstore.ResultFile)); err == nil {
+			t.Fatalf("run %s has a result although its task was killed (the run finished first? make killSpec longer)", id)
+		}
+		if temps, _ := filepath.Glob(filepath.Join(store, id, "*.tmp")); len(temps) > 0 {
+			t.Errorf("temporary files left: %v", temps)
+		}
+	}
+	logs, _ := filepath.Glob(filepath.Join(subs[0].LogDir(), "*"))
+	for _, l := range logs {
+		b, _ := os.ReadFile(l)
+		t.Logf("%s:\n%s", filepath.Base(l), b)
+	}
+	code, stdout, _ = runPal(t, "status", store)
+	if _, err := os.Stat(filepath.Join(store, list[0], runstore.ClaimFile)); err != nil {
+		t.Errorf("the killed task left no claim (%v): the test does not test a dead claim", err)
+	}
+	if code != exitIncomplete || !regexp.MustCompile(`missing +2\n`).MatchString(stdout) {
+		t.Errorf("status after the kills: exit %d, want 3 and 2 missing\n%s", code, stdout)
+	}
+	t.Logf("status after the kills:\n%s", stdout)
+	code, stdout, stderr = runPal(t, "run", specPath, "--slurm", "--out", store)
+	if code != 0 || !strings.Contains(stdout, "0 complete, 0 in flight, 2 to submit") {
+		t.Fatalf("resubmission: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	waitJob(t, submittedJob(t, stdout), 3*time.Minute)
+	if code, stdout, _ := runPal(t, "status", store); code != 0 {
+		t.Errorf("status after the resubmission: exit %d\n%s", code, stdout)
+	}
+	local := filepath.Join(dir, "local")
+	if code, _, stderr := runPal(t, "run", specPath, "--out", local, "--no-report"); code != 0 {
+		t.Fatalf("local run: %d %s", code, stderr)
+	}
+	if a, b := runstoretest.Without(t, local, "wall_seconds"), runstoretest.Without(t, store, "wall_seconds"); a != b {
+		t.Errorf("runs.csv differs from the local run's:\n%s\nvs\n%s", b, a)
 	}
 }
