@@ -208,11 +208,8 @@ func submitSlurm(spec *sweeps.Spec, specDir, out, cache string, saveModels bool,
 	for i, r := range todo {
 		ids[i] = r.ID
 	}
-	if len(ids) == 0 { // only a report job, after the jobs in flight
-		ids = nil
-	}
 	var sub *runstore.Submission
-	if len(ids) > 0 {
+	if len(ids) > 0 { // else only a report job, after the jobs in flight
 		// More tasks than the cluster's MaxArraySize would be refused: more runs a task then.
 		maxTasks, err := slurm.MaxArraySize(ctx, slurm.Exec)
 		if err != nil {
