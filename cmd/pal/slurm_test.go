@@ -485,6 +485,13 @@ func TestSlurmSubmissionWithFakeSlurm(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "0 complete, 6 in flight (job 4242), 0 to submit") || !strings.Contains(stdout, "nothing to submit") {
 		t.Errorf("resubmission while pending: exit %d\n%s", code, stdout)
 	}
+	// --report with everything in flight: only a report job, after the array.
+	code, stdout, _ = runPal(t, "run", specPath, "--slurm", "--out", store, "--report")
+	if code != 0 || !strings.Contains(stdout, "submitted report job 4244: renders "+filepath.Join(store, "report", "report.html")+" once job 4242 has ended") ||
+		strings.Contains(stdout, "submitted array job") {
+		t.Errorf("report job alone: exit %d\n%s", code, stdout)
+	}
+	wantLog += "--parsable --account=lab --dependency=afterany:4242 " + filepath.Join(sub, "report.sh") + "\n"
 	if code, _, stderr := runPal(t, "run", specPath, "--out", store); code != exitBadInput || !strings.Contains(stderr, "in flight in Slurm (jobs 4242)") {
 		t.Errorf("local run while the job waits: exit %d\n%s", code, stderr)
 	}
