@@ -252,3 +252,14 @@ func TestParseMaxArraySize(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckPath(t *testing.T) {
+	if err := CheckPath("the run store", "/scratch/me/results/sweep-1"); err != nil {
+		t.Error(err)
+	}
+	for _, bad := range []string{"/scratch/my results", "/x/it's", "/x/100%", "relative/dir"} {
+		if err := CheckPath("the run store", bad); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
