@@ -154,9 +154,9 @@ func slurmReady(t *testing.T) {
 	if err := slurm.Available(); err != nil {
 		t.Skipf("no Slurm: %v (../shared/tools/slurm/start-local-slurm.sh starts one, as root)", err)
 	}
-	out, err := exec.Command("sinfo", "-h", "-o", "%T").Output()
+	out, err := exec.Command("sinfo", "-h", "-o", "%T").CombinedOutput()
 	if err != nil || !regexp.MustCompile(`idle|mixed|allocated`).Match(out) {
-		t.Skipf("Slurm is installed but no node is up (sinfo: %q, %v)", out, err)
+		t.Skipf("Slurm is installed but no node is up (sinfo: %v: %s)", err, strings.TrimSpace(string(out)))
 	}
 }
 
