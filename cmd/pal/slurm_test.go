@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -151,14 +153,26 @@ func slurmReady(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the Slurm tasks would run the race-instrumented test binary: the plain build tests Slurm")
 	}
-	if err := slurm.Available(); err != nil {
-		t.Skipf("no Slurm: %v (../shared/tools/slurm/start-local-slurm.sh starts one, as root)", err)
-	}
-	out, err := exec.Command("sinfo", "-h", "-o", "%T").CombinedOutput()
-	if err != nil || !regexp.MustCompile(`idle|mixed|allocated`).Match(out) {
-		t.Skipf("Slurm is installed but no node is up (sinfo: %v: %s)", err, strings.TrimSpace(string(out)))
+	slurmOnce.Do(func() {
+		if err := slurm.Available(); err != nil {
+			slurmMissing = fmt.Sprintf("no Slurm: %v (../shared/tools/slurm/start-local-slurm.sh starts one, as root)", err)
+			return
+		}
+		// sinfo takes about 10 s to give up on a controller that is down: asked once.
+		out, err := exec.Command("sinfo", "-h", "-o", "%T").CombinedOutput()
+		if err != nil || !regexp.MustCompile(`idle|mixed|allocated`).Match(out) {
+			slurmMissing = fmt.Sprintf("Slurm is installed but no node is up (sinfo: %v: %s)", err, strings.TrimSpace(string(out)))
+		}
+	})
+	if slurmMissing != "" {
+		t.Skip(slurmMissing)
 	}
 }
+
+var (
+	slurmOnce    sync.Once
+	slurmMissing string // why the Slurm tests skip; "" when a Slurm answers
+)
 
 var jobIDRE = regexp.MustCompile(`submitted array job (\d+)`)
 
