@@ -134,10 +134,20 @@ func submitSlurm(spec *sweeps.Spec, specDir, out, cache string, saveModels bool,
 	defer store.Close()
 	runner := &experiment.Runner{Env: datasets.Env{SpecDir: specDir, CacheDir: cache}, SaveModels: saveModels}
 	err = runner.Preflight(spec)
+	cluster, cerr := slurm.ReadConfig(context.Background(), slurm.Exec)
+	if cerr != nil {
+		cluster.MaxArraySize = slurm.DefaultMaxArraySize
+	}
 	if mem, ok := o.MemBytes(); ok && err == nil {
 		// A run that cannot fit in a task's memory would die of "out of memory" on the node:
 		// refused here, as a local run is refused when it cannot fit in the machine.
 		_, err = runner.CheckMemory(spec, 1, mem, "--mem "+o.Mem+" per task")
+	} else if err == nil && cluster.DefMemPerCPU > 0 {
+		// Without --mem a task gets the cluster's default, which a partition may change: warn.
+		def := cluster.DefMemPerCPU * int64(o.CPUsPerTask)
+		if _, merr := runner.CheckMemory(spec, 1, def, fmt.Sprintf("the cluster's DefMemPerCPU × %d CPU(s), as no --mem was given", o.CPUsPerTask)); merr != nil {
+			fmt.Fprintf(stderr, "pal: warning: %v; or ask for more memory with --mem\n", merr)
+		}
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "pal: %v\n", err)
@@ -211,10 +221,7 @@ func submitSlurm(spec *sweeps.Spec, specDir, out, cache string, saveModels bool,
 	var sub *runstore.Submission
 	if len(ids) > 0 { // else only a report job, after the jobs in flight
 		// More tasks than the cluster's MaxArraySize would be refused: more runs a task then.
-		maxTasks, err := slurm.MaxArraySize(ctx, slurm.Exec)
-		if err != nil {
-			maxTasks = slurm.DefaultMaxArraySize
-		}
+		maxTasks := cluster.MaxArraySize
 		if need := (len(ids) + maxTasks - 1) / maxTasks; need > o.RunsPerTask {
 			fmt.Fprintf(stdout, "note: the cluster allows %d tasks in an array (MaxArraySize): %d runs go %d to a task\n", maxTasks, len(ids), need)
 			o.RunsPerTask = need

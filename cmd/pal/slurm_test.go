@@ -431,7 +431,8 @@ func TestRunOneWaitsForAClaim(t *testing.T) {
 
 // fakeSlurm puts sbatch and squeue scripts first on PATH: sbatch records its arguments in
 // dir/sbatch.log and answers job ids 4242, 4243, ...; squeue prints dir/squeue.txt when it
-// exists, else fails as Slurm does for a forgotten job; scontrol says MaxArraySize is 4.
+// exists, else fails as Slurm does for a forgotten job; scontrol says MaxArraySize is 4 and
+// DefMemPerCPU 1 MB.
 func fakeSlurm(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -446,7 +447,7 @@ if [ -f "` + dir + `/squeue.txt" ]; then cat "` + dir + `/squeue.txt"; exit 0; f
 echo "slurm_load_jobs error: Invalid job id specified" >&2
 exit 1
 `
-	scontrol := "#!/bin/sh\necho 'MaxArraySize            = 4'\n"
+	scontrol := "#!/bin/sh\necho 'DefMemPerCPU            = 1'\necho 'MaxArraySize            = 4'\n"
 	for name, body := range map[string]string{"sbatch": sbatch, "squeue": squeue, "scontrol": scontrol} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o755); err != nil {
 			t.Fatal(err)
@@ -554,6 +555,11 @@ func TestReproduceSlurmWithFakeSlurm(t *testing.T) {
 	fake := fakeSlurm(t)
 	out := filepath.Join(t.TempDir(), "repro")
 	code, stdout, stderr := runPal(t, "reproduce", "--slurm", "--only", "synthetic_prompts", "--out", out, "--runs-per-task", "10", "--max-parallel", "3")
+	// DefMemPerCPU 1 MB (the fake scontrol) is less than a run needs: a warning, as no --mem
+	// was given.
+	if !strings.Contains(stderr, "pal: warning: spec") || !strings.Contains(stderr, "(the cluster's DefMemPerCPU × 1 CPU(s), as no --mem was given)") || !strings.HasSuffix(stderr, "; or ask for more memory with --mem\n") {
+		t.Errorf("no warning about the default memory:\n%s", stderr)
+	}
 	// MaxArraySize 4 (the fake scontrol): 50 runs go 13 to a task, in 4 tasks.
 	if code != 0 || !strings.Contains(stdout, "synthetic_prompts: 50 runs: 0 complete, 0 in flight, 50 to submit") ||
 		!strings.Contains(stdout, "the cluster allows 4 tasks in an array (MaxArraySize): 50 runs go 13 to a task") ||

@@ -171,29 +171,52 @@ func parseIndices(s string) ([]int, error) {
 // DefaultMaxArraySize is Slurm's default MaxArraySize: array indices run 0 ... 1000.
 const DefaultMaxArraySize = 1001
 
-// MaxArraySize asks the cluster's configuration (scontrol show config) for MaxArraySize, the
-// bound on array task indices: an array of more tasks is refused by sbatch.
-func MaxArraySize(ctx context.Context, run Runner) (int, error) {
+// Config is what pal reads of the cluster's configuration (scontrol show config).
+type Config struct {
+	// MaxArraySize bounds array task indices (0 ... MaxArraySize-1): an array of more tasks is
+	// refused by sbatch.
+	MaxArraySize int
+	// DefMemPerCPU is the memory a task gets per CPU when it does not ask (--mem), in bytes;
+	// 0 when the cluster sets none (or per node).
+	DefMemPerCPU int64
+}
+
+// ReadConfig asks scontrol for the cluster's configuration.
+func ReadConfig(ctx context.Context, run Runner) (Config, error) {
 	ctx, cancel := context.WithTimeout(ctx, askTimeout)
 	defer cancel()
 	out, err := run(ctx, "scontrol", "show", "config")
 	if err != nil {
-		return 0, err
+		return Config{}, err
 	}
-	return ParseMaxArraySize(out)
+	return ParseConfig(out)
 }
 
-// ParseMaxArraySize reads the "MaxArraySize = N" line of `scontrol show config`.
-func ParseMaxArraySize(out []byte) (int, error) {
+// ParseConfig reads the "Key = Value" lines of `scontrol show config`: MaxArraySize (required)
+// and DefMemPerCPU (megabytes; absent, UNLIMITED or 0 when unset).
+func ParseConfig(out []byte) (Config, error) {
+	var c Config
 	for _, line := range strings.Split(string(out), "\n") {
 		key, val, ok := strings.Cut(line, "=")
-		if ok && strings.TrimSpace(key) == "MaxArraySize" {
-			n, err := strconv.Atoi(strings.TrimSpace(val))
+		if !ok {
+			continue
+		}
+		key, val = strings.TrimSpace(key), strings.TrimSpace(val)
+		switch key {
+		case "MaxArraySize":
+			n, err := strconv.Atoi(val)
 			if err != nil || n < 1 {
-				return 0, fmt.Errorf("scontrol show config: MaxArraySize %q", strings.TrimSpace(val))
+				return c, fmt.Errorf("scontrol show config: MaxArraySize %q", val)
 			}
-			return n, nil
+			c.MaxArraySize = n
+		case "DefMemPerCPU":
+			if mb, err := strconv.ParseInt(val, 10, 64); err == nil && mb > 0 && mb < 1<<40 {
+				c.DefMemPerCPU = mb << 20
+			}
 		}
 	}
-	return 0, errors.New("scontrol show config has no MaxArraySize")
+	if c.MaxArraySize == 0 {
+		return c, errors.New("scontrol show config has no MaxArraySize")
+	}
+	return c, nil
 }

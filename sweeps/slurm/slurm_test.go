@@ -241,13 +241,17 @@ func TestMemBytes(t *testing.T) {
 	}
 }
 
-func TestParseMaxArraySize(t *testing.T) {
-	n, err := ParseMaxArraySize([]byte("KillWait                = 5 sec\nMaxArraySize            = 1001\nMaxJobCount = 10000\n"))
-	if err != nil || n != 1001 {
-		t.Errorf("%d %v", n, err)
+func TestParseConfig(t *testing.T) {
+	c, err := ParseConfig([]byte("DefMemPerCPU            = 512\nKillWait                = 5 sec\nMaxArraySize            = 1001\nMaxJobCount = 10000\n"))
+	if err != nil || c.MaxArraySize != 1001 || c.DefMemPerCPU != 512<<20 {
+		t.Errorf("%+v %v", c, err)
+	}
+	c, err = ParseConfig([]byte("DefMemPerNode = UNLIMITED\nMaxArraySize = 40001\n"))
+	if err != nil || c.MaxArraySize != 40001 || c.DefMemPerCPU != 0 {
+		t.Errorf("%+v %v", c, err)
 	}
 	for _, bad := range []string{"", "MaxArraySize = x\n", "MaxArraySize = 0\n"} {
-		if _, err := ParseMaxArraySize([]byte(bad)); err == nil {
+		if _, err := ParseConfig([]byte(bad)); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
 	}
