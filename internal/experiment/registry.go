@@ -16,6 +16,7 @@ import (
 	"github.com/pal-harness/pal/datasets/tldr"
 	"github.com/pal-harness/pal/models"
 	"github.com/pal-harness/pal/sweeps"
+	"github.com/pal-harness/pal/sweeps/slurm"
 )
 
 // Schema lists every kind a spec may name: the one registry. Each constructor returns the
@@ -38,9 +39,17 @@ func Schema() sweeps.Schema {
 			"btl":       func() any { return baselines.DefaultBTL() },
 			"imported":  func() any { return baselines.DefaultImported() },
 			"zero-shot": func() any { return baselines.DefaultZeroShot() },
+			// The peer methods (README "Peer methods").
+			"mix-btl":    func() any { return baselines.DefaultMixBTL() },
+			"lore":       func() any { return baselines.DefaultLoRe() },
+			"individual": func() any { return baselines.DefaultIndividual() },
+			"user-id":    func() any { return baselines.DefaultUserID() },
+			"dpl":        func() any { return baselines.DefaultDPL() },
+			"vpl":        func() any { return baselines.DefaultVPL() },
 		},
 		Train:   func() any { return models.DefaultTrain() },
 		FewShot: func() any { return models.DefaultFewShot() },
+		Slurm:   func() any { return slurm.Default() },
 	}
 }
 
