@@ -353,3 +353,36 @@ func TestRealDataSpecsEndToEnd(t *testing.T) {
 		})
 	}
 }
+
+// The Persona experiments added beside paper/persona.toml run end to end on the real statements
+// when they are on disk (CI sets PAL_PERSONA_DATA), one seed each. feature_ablation (the same
+// kind at other embedding sizes; 12 s a seed) is left to pal reproduce.
+func TestPersonaSpecsEndToEnd(t *testing.T) {
+	if raceEnabled {
+		t.Skip("slow under the race detector")
+	}
+	if os.Getenv("PAL_PERSONA_DATA") == "" {
+		t.Skip("PAL_PERSONA_DATA is unset: the Anthropic persona statements are not on disk")
+	}
+	t.Setenv(embed.EnvEndpoint, "")
+	results := t.TempDir()
+	for name, runs := range map[string]int{"mlp_depth_persona": 9} {
+		t.Run(name, func(t *testing.T) {
+			start := time.Now()
+			code, _, stderr := runPal(t, "reproduce", "--only", name, "--seeds", "1", "--cache", t.TempDir(), "--out", results, "-j", "2")
+			t.Logf("%s: %d runs in %v", name, runs, time.Since(start).Round(time.Millisecond))
+			if code != 0 {
+				t.Fatalf("exit %d:\n%s", code, stderr)
+			}
+			runsOK(t, filepath.Join(results, name), runs)
+			if _, err := os.Stat(filepath.Join(results, name, "report", "report.html")); err != nil {
+				t.Errorf("no report: %v", err)
+			}
+		})
+	}
+	// The foundation-model variant is skipped without an embeddings server, naming it.
+	code, _, stderr := runPal(t, "reproduce", "--only", "feature_ablation_openai", "--cache", t.TempDir(), "--out", results)
+	if code != 2 || !strings.Contains(stderr, "PAL_EMBED_ENDPOINT") {
+		t.Errorf("feature_ablation_openai without a server: exit %d, stderr %q; want 2 naming PAL_EMBED_ENDPOINT", code, stderr)
+	}
+}
