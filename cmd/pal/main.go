@@ -350,6 +350,10 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) int {
 	if *list {
 		return listExperiments(stdout, datasets.Env{CacheDir: ex.cache})
 	}
+	if *nSeeds < 0 {
+		fmt.Fprintf(stderr, "pal reproduce: --seeds %d: want 0 (all) or a positive number\n", *nSeeds)
+		return exitBadInput
+	}
 	code, ran := exitOK, 0
 	var names []string
 	for _, ps := range paper.Specs() {
