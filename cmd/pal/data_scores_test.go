@@ -36,11 +36,3 @@ func TestDataConvertScores(t *testing.T) {
 		}
 	}
 }
-
-// pal reproduce --seeds takes 0 (all) or a positive number.
-func TestReproduceSeedsFlag(t *testing.T) {
-	code, _, stderr := runPal(t, "reproduce", "--seeds", "-1", "--only", "synthetic", "--out", t.TempDir())
-	if code != 2 || !strings.Contains(stderr, "--seeds -1") {
-		t.Errorf("--seeds -1: exit %d, stderr %q; want 2 naming the flag", code, stderr)
-	}
-}
