@@ -19,6 +19,9 @@ var sections = []section{
 	accVsXSection{},     // [2] accuracy against K (or another numeric model axis)
 	fewShotSection{},    // [3] unseen users' accuracy against their number of pairs
 	pairedSection{},     // [4] every model config against the baseline, paired by seed
+	groupsSection{},     // accuracy per true group: the worst group and the gap
+	usersSection{},      // per-user accuracy, personalized against the baseline, paired by user
+	recoverySection{},   // ARI and NMI of prototypes against true groups, weight distance
 	failedSection{},     // [5] the runs that failed, with their reasons
 	provenanceSection{}, // [6] versions, fingerprints, the files written, the spec as run
 }
