@@ -293,3 +293,8 @@ func pText(p float64) string {
 	}
 	return "p = " + s
 }
+
+// rowStem names a model config in file names: "pal-a__k=3".
+func (a *analysis) rowStem(rw *row) string {
+	return joinStem(sanitize(rw.Model), fileStem(rw.Params, a.Short))
+}
