@@ -298,3 +298,5 @@ func pText(p float64) string {
 func (a *analysis) rowStem(rw *row) string {
 	return joinStem(sanitize(rw.Model), fileStem(rw.Params, a.Short))
 }
+
+var nan = math.NaN()

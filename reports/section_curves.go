@@ -173,4 +173,3 @@ func contains(xs []string, x string) bool {
 	}
 	return false
 }
-

@@ -23,6 +23,7 @@ var sections = []section{
 	usersSection{},      // per-user accuracy, personalized against the baseline, paired by user
 	recoverySection{},   // ARI and NMI of prototypes against true groups, weight distance
 	simplexSection{},    // every user's learned weights on the simplex, by true group
+	prototypesSection{}, // effective number of prototypes and users' weight entropy against K
 	curvesSection{},     // training and validation loss per epoch, epoch-cap warnings
 	failedSection{},     // [5] the runs that failed, with their reasons
 	provenanceSection{}, // [6] versions, fingerprints, the files written, the spec as run
