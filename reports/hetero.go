@@ -300,3 +300,11 @@ func (a *analysis) rowStem(rw *row) string {
 }
 
 var nan = math.NaN()
+
+// intervalText is "95% CI 1.2–3.4 pp, 5 seeds" for a fraction summary shown in points.
+func (a *analysis) intervalText(s Summary) string {
+	if s.N < 2 || math.IsNaN(s.Lo) {
+		return seedsText(s.N)
+	}
+	return fmt.Sprintf("%s CI %.1f–%.1f pp, %s", a.ciLevel(), pct(s.Lo), pct(s.Hi), seedsText(s.N))
+}
