@@ -24,6 +24,7 @@ var sections = []section{
 	recoverySection{},    // ARI and NMI of prototypes against true groups, weight distance
 	simplexSection{},     // every user's learned weights on the simplex, by true group
 	prototypesSection{},  // effective number of prototypes and users' weight entropy against K
+	geometrySection{},    // distances between prototypes: heat map, closest pair
 	curvesSection{},      // training and validation loss per epoch, epoch-cap warnings
 	dataPerUserSection{}, // users' accuracy against their number of training pairs
 	chooseKSection{},     // the K the one-standard-error rule picks on validation accuracy
