@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/pal-harness/pal/internal/hetero"
 	"github.com/pal-harness/pal/internal/metrics"
@@ -185,7 +186,7 @@ func (a *analysis) recoveryFinding(g *datasetGroup) string {
 	if n := len(a.groupNames(g)); n > groups {
 		groups = n
 	}
-	var parts []string
+	var parts, below []string
 	above := map[string][]float64{} // ARI of K > groups, per model
 	var aboveK []int
 	for _, rw := range g.Rows {
@@ -205,8 +206,11 @@ func (a *analysis) recoveryFinding(g *datasetGroup) string {
 			}
 			parts = append(parts, s)
 		case k < groups:
-			parts = append(parts, fmt.Sprintf("with K = %d < %d it can only reach ARI %.2f", k, groups, st.ARISeen.Mean))
+			below = append(below, fmt.Sprintf("K = %d gives ARI %.2f", k, st.ARISeen.Mean))
 		}
+	}
+	if len(below) > 0 {
+		parts = append(parts, "with fewer prototypes than groups, "+strings.Join(below, ", "))
 	}
 	for _, m := range sortedKeys(above) {
 		v := above[m]

@@ -15,6 +15,7 @@ type section interface {
 // sections is the report, in page order; the table of contents follows it. Adding a section
 // is one type with a build method (in a file of its own) and one line here.
 var sections = []section{
+	summarySection{},     // the headline findings, computed from the analyses below
 	accuracySection{},    // [1] accuracy over seeds, with intervals
 	accVsXSection{},      // [2] accuracy against K (or another numeric model axis)
 	fewShotSection{},     // [3] unseen users' accuracy against their number of pairs
