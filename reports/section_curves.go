@@ -59,7 +59,7 @@ func (curvesSection) build(a *analysis) cell {
 		}
 		for mi, m := range models {
 			cs := chartSpec{
-				ID: fmt.Sprintf("curves-%d-%d", gi, mi), File: joinStem("curves", joinStem(g.FileStem, sanitize(m))),
+				ID: fmt.Sprintf("curves-%d-%d", gi, mi), File: joinStem(joinStem("curves", g.FileStem), sanitize(m)),
 				Title:  fmt.Sprintf("Training curves of %s (%s)", m, g.Label),
 				XLabel: "epoch", YLabel: "loss", Caption: "Solid: validation loss; paler: training loss, in the same colour per configuration. At most 40 epochs per curve are drawn, evenly spaced (tables/curves.csv has every epoch). " + spreadNote,
 			}

@@ -66,7 +66,7 @@ func (geometrySection) build(a *analysis) cell {
 	var tidy tidyTable
 	for gi, g := range a.Datasets {
 		groups := len(a.groupNames(g))
-		for _, rw := range g.Rows {
+		for ri, rw := range g.Rows {
 			st, ok := a.spreadOf(rw)
 			if !ok {
 				continue
@@ -84,7 +84,7 @@ func (geometrySection) build(a *analysis) cell {
 				continue
 			}
 			cs := chartSpec{
-				ID: fmt.Sprintf("geometry-%d-%s", gi, sanitize(rw.Model)), File: joinStem("geometry", joinStem(g.FileStem, a.rowStem(rw))),
+				ID: fmt.Sprintf("geometry-%d-%d", gi, ri), File: joinStem(joinStem("geometry", g.FileStem), a.rowStem(rw)),
 				Title:  fmt.Sprintf("Distances between prototypes: %s, seed %d (%s)", rw.Label, rw.Runs[0].R.Seed, g.Label),
 				XLabel: "prototype", YLabel: "prototype",
 				Caption: "Each cell is the distance between two prototypes' ideal points; darker is further apart. " + rec.DistanceNote + ".",

@@ -59,7 +59,7 @@ func (simplexSection) build(a *analysis) cell {
 		for ri, rw := range a.simplexRows(g) {
 			r := rw.Runs[0]
 			rec := a.record(r)
-			cs, ok := simplexChart(rec, names, fmt.Sprintf("simplex-%d-%d", gi, ri), joinStem("simplex", joinStem(g.FileStem, a.rowStem(rw))),
+			cs, ok := simplexChart(rec, names, fmt.Sprintf("simplex-%d-%d", gi, ri), joinStem(joinStem("simplex", g.FileStem), a.rowStem(rw)),
 				fmt.Sprintf("%s, seed %d (%s)", rw.Label, r.R.Seed, g.Label))
 			if ok {
 				c.Charts = append(c.Charts, cs)
