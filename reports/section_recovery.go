@@ -107,7 +107,7 @@ func (recoverySection) build(a *analysis) cell {
 		cs := chartSpec{
 			ID: fmt.Sprintf("recovery-%d", gi), File: joinStem("recovery", g.FileStem),
 			Title:  fmt.Sprintf("Group recovery against K (%s)", g.Label),
-			XLabel: "K (prototypes)", YLabel: "agreement with the true groups",
+			XLabel: "K (prototypes)", YLabel: "ARI, NMI (higher: closer); TV (lower)",
 			Caption: spreadNote,
 		}
 		var xs []float64
@@ -214,7 +214,17 @@ func (a *analysis) recoveryFinding(g *datasetGroup) string {
 	}
 	for _, m := range sortedKeys(above) {
 		v := above[m]
-		parts = append(parts, fmt.Sprintf("with more prototypes than groups (K = %d to %d) %s's ARI is %.2f to %.2f", slices.Min(aboveK), slices.Max(aboveK), m, slices.Min(v), slices.Max(v)))
+		ks := fmt.Sprintf("K = %d", slices.Min(aboveK))
+		if slices.Max(aboveK) > slices.Min(aboveK) {
+			ks += fmt.Sprintf(" to %d", slices.Max(aboveK))
+		}
+		aris := fmt.Sprintf("%.2f", v[0])
+		if lo, hi := fmt.Sprintf("%.2f", slices.Min(v)), fmt.Sprintf("%.2f", slices.Max(v)); lo == hi {
+			aris = lo
+		} else {
+			aris = fmt.Sprintf("%.2f to %.2f", slices.Min(v), slices.Max(v))
+		}
+		parts = append(parts, fmt.Sprintf("with more prototypes than groups (%s) %s's ARI is %s", ks, m, aris))
 	}
 	if len(parts) == 0 {
 		return ""
