@@ -125,3 +125,22 @@ func TestHeteroPageInChromium(t *testing.T) {
 	}
 	t.Logf("%d charts drawn", checked)
 }
+
+// The index page of several reports: each experiment's headline (the summary's first finding
+// and the worst-group one), its link, and a note for an experiment without a report.
+func TestIndexPage(t *testing.T) {
+	store, _ := renderFake(t, true, Options{})
+	h, err := Headline(store)
+	must(t, err)
+	// The fake store's k_true = 3 config: pal-a (k=3) has the highest mean seen-user accuracy
+	// (0.90 and 0.93: 91.5%).
+	wantIn(t, "headline", h, "pal-a (k=3) reaches the highest seen-user test accuracy, 91.5%", "Worst group: btl's worst group reaches 63.3%")
+	dir := t.TempDir()
+	path, err := WriteIndex(dir, "Every experiment", []IndexEntry{
+		{Name: "synthetic", Report: "synthetic/report/report.html", Headline: h},
+		{Name: "persona", Note: "skipped: data set <not on disk>"},
+	})
+	must(t, err)
+	page := readFile(t, path)
+	wantIn(t, "index.html", page, `<a href="synthetic/report/report.html"><strong>synthetic</strong></a>`, "pal-a (k=3) reaches", "skipped: data set &lt;not on disk&gt;")
+}

@@ -59,7 +59,7 @@ func (calibrationSection) build(a *analysis) cell {
 			ID: fmt.Sprintf("calibration-%d", gi), File: joinStem("calibration", g.FileStem),
 			Title:  fmt.Sprintf("Reliability of seen-user test predictions (%s)", g.Label),
 			XLabel: "predicted probability that the left item is preferred (%)", YLabel: "observed share preferring the left item (%)", YUnit: "%",
-			Caption: "One point per bin of predicted probability (ten bins, pairs of all seeds pooled) at the bin's mean prediction and observed frequency; the dashed diagonal is perfect calibration.",
+			Caption: "One point per bin of predicted probability (ten bins, pairs of all seeds pooled) at the bin's mean prediction and observed frequency; the dark diagonal is perfect calibration.",
 		}
 		colors := newColorer()
 		for _, rw := range g.Rows {

@@ -75,7 +75,7 @@ func (prototypesSection) build(a *analysis) cell {
 		cs := chartSpec{
 			ID: fmt.Sprintf("prototypes-used-%d", gi), File: joinStem("prototypes_used", g.FileStem),
 			Title:  fmt.Sprintf("Prototypes in use against K (%s)", g.Label),
-			XLabel: "K (prototypes)", YLabel: "effective number / entropy (nats)", Caption: spreadNote + " The dashed line is y = K: every prototype used alike.",
+			XLabel: "K (prototypes)", YLabel: "effective number / entropy (nats)", Caption: spreadNote + " The dark line is y = K: every prototype used alike.",
 		}
 		var xs []float64
 		colors := newColorer()
