@@ -117,6 +117,9 @@ func (m *PALA) PrototypeDistances() ([][]float64, string) {
 	return distanceMatrix(m.idealPoints(eye)), fmt.Sprintf("Euclidean distance between the prototypes' ideal points in the learned space (ideal point %s)", m.cfg.IdealPoint)
 }
 
+// maxGeometryPrompts is the most prompts PAL-B's prototype distances are averaged over.
+const maxGeometryPrompts = 10000
+
 // PrototypeDistances implements PrototypeGeometry for PAL-B: the prototypes of prompt c are
 // g_k(c); their Euclidean distances are averaged over every prompt of the data.
 func (m *PALB) PrototypeDistances() ([][]float64, string) {
@@ -125,15 +128,28 @@ func (m *PALB) PrototypeDistances() ([][]float64, string) {
 	for i := range out {
 		out[i] = make([]float64, K)
 	}
-	for c := range np {
+	// Every prompt up to maxGeometryPrompts, else that many evenly spaced: a million prompts
+	// would cost seconds for a figure that a sample of them draws alike.
+	step := max(1, (np+maxGeometryPrompts-1)/maxGeometryPrompts)
+	n := 0
+	for c := 0; c < np; c += step {
 		row := m.promptCache.Row(c)
 		for i := range K {
 			for j := i + 1; j < K; j++ {
-				v := dist(row[i*d:(i+1)*d], row[j*d:(j+1)*d]) / float64(np)
+				v := dist(row[i*d:(i+1)*d], row[j*d:(j+1)*d])
 				out[i][j] += v
 				out[j][i] += v
 			}
 		}
+		n++
 	}
-	return out, fmt.Sprintf("Euclidean distance between the prototypes g_k(c) in the learned space, averaged over %d prompts", np)
+	for i := range out {
+		for j := range out[i] {
+			out[i][j] /= float64(max(n, 1))
+		}
+	}
+	if n < np {
+		return out, fmt.Sprintf("Euclidean distance between the prototypes g_k(c) in the learned space, averaged over %d evenly spaced prompts of %d", n, np)
+	}
+	return out, fmt.Sprintf("Euclidean distance between the prototypes g_k(c) in the learned space, averaged over the %d prompts", np)
 }
