@@ -308,3 +308,16 @@ func (a *analysis) intervalText(s Summary) string {
 	}
 	return fmt.Sprintf("%s CI %.1f–%.1f pp, %s", a.ciLevel(), pct(s.Lo), pct(s.Hi), seedsText(s.N))
 }
+
+// kColumn says whether the heterogeneity tables need a K column: when model.k is not a swept
+// axis (the config columns show it otherwise).
+func (a *analysis) kColumn() bool { return !slices.Contains(a.Store.ModelKeys, "model.k") }
+
+// kCells are a row's config cells, then its K when kColumn.
+func (a *analysis) kCells(rw *row) []string {
+	c := a.configCells(rw)
+	if a.kColumn() {
+		c = append(c, strconv.Itoa(a.kOf(rw)))
+	}
+	return c
+}

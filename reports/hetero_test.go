@@ -32,7 +32,7 @@ func TestHeteroSectionsOnFakeStore(t *testing.T) {
 	wantIn(t, "recovery.md", rec, "| 3 | pal-a | 2 | 0.500 ± 0.000 |", "0.734 ± 0.000", "| 3 | pal-a | 3 | 1.000 ± 0.000 |", "0.325 ± 0.035")
 	// The users' mean weight vector is uniform at K = k_true = 3 (three users per group):
 	// effective number 3.00 both ways.
-	wantIn(t, "prototypes_used.md", tab("prototypes_used.md"), "| 3 | pal-a | 3 | 3 | 3.00 ± 0.00 | 3.00 ± 0.00 |")
+	wantIn(t, "prototypes_used.md", tab("prototypes_used.md"), "| 3 | pal-a | 3 | 3.00 ± 0.00 | 3.00 ± 0.00 |")
 	// Choosing K on k_true = 3: mean val accuracies 0.72, 0.81, 0.915 (se 0.015): K = 3. Seed
 	// by seed (binomial se of 100 val pairs): 3, 3, and on seed 3 (whose K = 3 run failed)
 	// K = 2 (0.81 - 0.039 > 0.73): right in 2 of 3.

@@ -61,7 +61,7 @@ func (curvesSection) build(a *analysis) cell {
 			cs := chartSpec{
 				ID: fmt.Sprintf("curves-%d-%d", gi, mi), File: joinStem(joinStem("curves", g.FileStem), sanitize(m)),
 				Title:  fmt.Sprintf("Training curves of %s (%s)", m, g.Label),
-				XLabel: "epoch", YLabel: "loss", Caption: "Solid: validation loss; paler: training loss, in the same colour per configuration. At most 40 epochs per curve are drawn, evenly spaced (tables/curves.csv has every epoch). " + spreadNote,
+				XLabel: "epoch", YLabel: "loss", Caption: "Solid: validation loss; paler: training loss, in the same colour per configuration. At most 40 epochs per curve are drawn, evenly spaced (tables/curves.csv has every epoch); each epoch is averaged over the seeds that ran it, so a curve steps where a seed stopped early. " + spreadNote,
 			}
 			colors := newColorer()
 			maxEpoch := 0

@@ -62,7 +62,10 @@ func (geometrySection) build(a *analysis) cell {
 		"The heat maps show one run (the first seed) of each configuration with as many prototypes as the data has true groups: prototypes are numbered arbitrarily in each run. " +
 		"The table summarises every configuration over seeds by what does not depend on the numbering: the closest pair of prototypes, the mean distance, and their ratio (near 0: two prototypes nearly coincide, one of them redundant).")}
 	h, right := a.configHeader()
-	t := displayTable{Header: append(h, "K", "closest pair", "mean distance", "closest / mean", "seeds"), Right: append(right, true, true, true, true, true)}
+	if a.kColumn() {
+		h, right = append(h, "K"), append(right, true)
+	}
+	t := displayTable{Header: append(h, "closest pair", "mean distance", "closest / mean", "seeds"), Right: append(right, true, true, true, true)}
 	var tidy tidyTable
 	for gi, g := range a.Datasets {
 		groups := len(a.groupNames(g))
@@ -72,7 +75,7 @@ func (geometrySection) build(a *analysis) cell {
 				continue
 			}
 			k := a.kOf(rw)
-			t.Rows = append(t.Rows, append(a.configCells(rw), strconv.Itoa(k), meanStdNum(st.Closest, 3), meanStdNum(st.Mean, 3), meanStdNum(st.Ratio, 2), strconv.Itoa(st.Closest.N)))
+			t.Rows = append(t.Rows, append(a.kCells(rw), meanStdNum(st.Closest, 3), meanStdNum(st.Mean, 3), meanStdNum(st.Ratio, 2), strconv.Itoa(st.Closest.N)))
 			hd, cells := a.configTidy(rw)
 			tidy.Header = append(hd, "k", "n", "closest_mean", "closest_std", "mean_distance_mean", "mean_distance_std", "ratio_mean", "ratio_std")
 			tidy.Rows = append(tidy.Rows, append(cells, strconv.Itoa(k), strconv.Itoa(st.Closest.N), fnum(st.Closest.Mean), fnum(st.Closest.Std), fnum(st.Mean.Mean), fnum(st.Mean.Std), fnum(st.Ratio.Mean), fnum(st.Ratio.Std)))

@@ -69,7 +69,10 @@ func (prototypesSection) build(a *analysis) cell {
 		"(K when the population uses all prototypes alike, 1 when it relies on one); the mean per-user entropy H(w_u) is 0 when every user relies on a single prototype and ln K for the uniform mixture; " +
 		"the effective number by assignment is exp(H) of the shares of users whose largest weight is on each prototype, and an unused prototype is one that no user weights most.")}
 	h, right := a.configHeader()
-	t := displayTable{Header: append(h, "K", "effective prototypes", "by assignment", "mean user entropy (nats)", "ln K", "unused prototypes", "seeds"), Right: append(right, true, true, true, true, true, true, true)}
+	if a.kColumn() {
+		h, right = append(h, "K"), append(right, true)
+	}
+	t := displayTable{Header: append(h, "effective prototypes", "by assignment", "mean user entropy (nats)", "ln K", "unused prototypes", "seeds"), Right: append(right, true, true, true, true, true, true)}
 	var tidy tidyTable
 	for gi, g := range a.Datasets {
 		cs := chartSpec{
@@ -101,7 +104,7 @@ func (prototypesSection) build(a *analysis) cell {
 			s[1].Points = append(s[1].Points, numPoint(float64(k), st.Assigned))
 			s[2].Points = append(s[2].Points, numPoint(float64(k), st.UserEntropy))
 			xs = append(xs, float64(k))
-			t.Rows = append(t.Rows, append(a.configCells(rw), strconv.Itoa(k), meanStdNum(st.Effective, 2), meanStdNum(st.Assigned, 2), meanStdNum(st.UserEntropy, 3), fmt.Sprintf("%.3f", logK(k)), meanStdNum(st.Unused, 1), strconv.Itoa(st.Effective.N)))
+			t.Rows = append(t.Rows, append(a.kCells(rw), meanStdNum(st.Effective, 2), meanStdNum(st.Assigned, 2), meanStdNum(st.UserEntropy, 3), fmt.Sprintf("%.3f", logK(k)), meanStdNum(st.Unused, 1), strconv.Itoa(st.Effective.N)))
 			hd, cells := a.configTidy(rw)
 			tidy.Header = append(hd, "k", "n", "effective_mean", "effective_std", "assigned_mean", "assigned_std", "user_entropy_mean", "user_entropy_std", "unused_mean")
 			tidy.Rows = append(tidy.Rows, append(cells, strconv.Itoa(k), strconv.Itoa(st.Effective.N), fnum(st.Effective.Mean), fnum(st.Effective.Std), fnum(st.Assigned.Mean), fnum(st.Assigned.Std), fnum(st.UserEntropy.Mean), fnum(st.UserEntropy.Std), fnum(st.Unused.Mean)))

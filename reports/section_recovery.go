@@ -91,8 +91,7 @@ func (recoverySection) build(a *analysis) cell {
 		"When the data has true weights, prototypes are matched to true groups by the assignment that maximises their agreement (Hungarian matching, for K ≥ the number of groups) " +
 		"and the mean total-variation distance between every user's learned and true weights is reported (0: the same mixture; 1: disjoint).")}
 	h, right := a.configHeader()
-	kCol := !slices.Contains(a.Store.ModelKeys, "model.k") // K shown by its own axis column otherwise
-	if kCol {
+	if a.kColumn() {
 		h, right = append(h, "K"), append(right, true)
 	}
 	t := displayTable{Header: append(h, "ARI seen", "ARI unseen", "NMI seen", "weight TV", "seeds"), Right: append(right, true, true, true, true, true)}
@@ -146,11 +145,7 @@ func (recoverySection) build(a *analysis) cell {
 				if st.TV.N > 0 {
 					tvCell = meanStdNum(st.TV, 3)
 				}
-				cells := a.configCells(rw)
-				if kCol {
-					cells = append(cells, strconv.Itoa(a.kOf(rw)))
-				}
-				t.Rows = append(t.Rows, append(cells, meanStdNum(st.ARISeen, 3), meanStdNum(st.ARIUnseen, 3), meanStdNum(st.NMISeen, 3), tvCell, strconv.Itoa(st.ARISeen.N)))
+				t.Rows = append(t.Rows, append(a.kCells(rw), meanStdNum(st.ARISeen, 3), meanStdNum(st.ARIUnseen, 3), meanStdNum(st.NMISeen, 3), tvCell, strconv.Itoa(st.ARISeen.N)))
 				hd, cells := a.configTidy(rw)
 				tidy.Header = append(hd, "k", "n", "ari_seen_mean", "ari_seen_std", "ari_unseen_mean", "ari_unseen_std", "nmi_seen_mean", "nmi_seen_std", "weight_tv_mean", "weight_tv_std")
 				tidy.Rows = append(tidy.Rows, append(cells, strconv.Itoa(a.kOf(rw)), strconv.Itoa(st.ARISeen.N), fnum(st.ARISeen.Mean), fnum(st.ARISeen.Std), fnum(st.ARIUnseen.Mean), fnum(st.ARIUnseen.Std), fnum(st.NMISeen.Mean), fnum(st.NMISeen.Std), fnum(st.TV.Mean), fnum(st.TV.Std)))
