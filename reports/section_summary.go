@@ -68,8 +68,11 @@ func (summarySection) build(a *analysis) cell {
 		return c
 	}
 	intro := "Computed from the runs below"
-	if len(a.Datasets) > 1 {
+	switch {
+	case len(a.Datasets) > 1 && len(perGroupKeys(g, splitSeen)) > 0:
 		intro += fmt.Sprintf(", for the dataset configuration %s (the one whose users fall into the most true groups; the cells below have every configuration)", g.Label)
+	case len(a.Datasets) > 1:
+		intro += fmt.Sprintf(", for the dataset configuration %s (the last; the data knows no true groups, and the cells below have every configuration)", g.Label)
 	}
 	c.Narrative = []para{text(template.HTML(template.HTMLEscapeString(intro + ". Intervals are " + a.ciLevel() + " Student-t intervals over seeds unless said otherwise.")))}
 	for _, f := range fs {
