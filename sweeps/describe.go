@@ -28,6 +28,9 @@ func DescribeSchema(schema Schema) string {
 	if schema.FewShot != nil {
 		describeTable(&b, "### [fewshot]\n\n", schema.FewShot)
 	}
+	if schema.Slurm != nil {
+		describeFields(&b, "### [slurm]\n\nUsed by `pal run SPEC --slurm` only (its flags win); never part of a run, never swept.\n\n", schema.Slurm, false)
+	}
 	return strings.TrimRight(b.String(), "\n") + "\n"
 }
 
@@ -39,6 +42,11 @@ func describeKinds(b *strings.Builder, section string, ctors map[string]func() a
 }
 
 func describeTable(b *strings.Builder, heading string, ctor func() any) {
+	describeFields(b, heading, ctor, true)
+}
+
+// describeFields is describeTable; sweepable says whether the table's scalars may be lists.
+func describeFields(b *strings.Builder, heading string, ctor func() any, sweepable bool) {
 	b.WriteString(heading)
 	st, err := schemaOf(ctor)
 	if err != nil {
@@ -50,7 +58,7 @@ func describeTable(b *strings.Builder, heading string, ctor func() any) {
 	for i := range st.Fields {
 		f := &st.Fields[i]
 		typ := f.Kind.name()
-		if !f.Kind.isList() {
+		if sweepable && !f.Kind.isList() {
 			typ += ", sweepable"
 		}
 		fmt.Fprintf(b, "| `%s` | %s | %s | %s | %s |\n", f.Key, typ,

@@ -17,6 +17,9 @@ type Schema struct {
 	Models   map[string]func() any // [[model]] kind -> config
 	Train    func() any            // [train]
 	FewShot  func() any            // [fewshot]
+	// Slurm is [slurm], the batch back-end's settings (nil: a spec may not have the table).
+	// They are not part of any run: they never change a run id.
+	Slurm func() any
 }
 
 // Spec is a parsed and validated spec file.
@@ -30,6 +33,9 @@ type Spec struct {
 	// Axes lists the swept parameters ("dataset.k_true", "model.k", ...) in spec order, then
 	// "model" (the model name) and "seed". runs.csv has one column for each.
 	Axes []string
+	// Slurm is the decoded [slurm] table (a pointer to Schema.Slurm's struct), nil when the
+	// spec has none.
+	Slurm any
 }
 
 // Run is one fully resolved configuration: dataset x model x train x fewshot x seed.

@@ -16,6 +16,7 @@ import (
 	"github.com/pal-harness/pal/datasets/tldr"
 	"github.com/pal-harness/pal/models"
 	"github.com/pal-harness/pal/sweeps"
+	"github.com/pal-harness/pal/sweeps/slurm"
 )
 
 // Schema lists every kind a spec may name: the one registry. Each constructor returns the
@@ -40,6 +41,7 @@ func Schema() sweeps.Schema {
 		},
 		Train:   func() any { return models.DefaultTrain() },
 		FewShot: func() any { return models.DefaultFewShot() },
+		Slurm:   func() any { return slurm.Default() },
 	}
 }
 
