@@ -117,3 +117,29 @@ epochs = 50
 		t.Errorf("ARI with K = 3 = %.3f (want near 1), with K = 2 = %.3f (want lower)", ari["3"], ari["2"])
 	}
 }
+
+// pal reproduce's index page links each experiment that has a report, with its headline, and
+// says why the others have none.
+func TestReproduceIndex(t *testing.T) {
+	out := t.TempDir()
+	spec := writeSpec(t, t.TempDir(), "small.toml", smallSpec)
+	if code, _, stderr := runPal(t, "run", spec, "--out", filepath.Join(out, "synthetic")); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, stderr)
+	}
+	var stdout, stderr strings.Builder
+	writeReproduceIndex(out, map[string]string{"persona": "data set not on disk"}, &stdout, &stderr)
+	if stderr.Len() > 0 {
+		t.Fatalf("stderr: %s", stderr.String())
+	}
+	b, err := os.ReadFile(filepath.Join(out, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := string(b)
+	for _, want := range []string{`<a href="synthetic/report/report.html"><strong>synthetic</strong></a>`, "reaches the highest seen-user test accuracy",
+		"skipped: data set not on disk", "not run yet (pal reproduce --only synthetic_prompts)"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("index.html lacks %q:\n%s", want, page)
+		}
+	}
+}
