@@ -321,3 +321,14 @@ func (a *analysis) kCells(rw *row) []string {
 	}
 	return c
 }
+
+// legendLabel shortens a long name (a persona group's traits joined by "+") for a chart's
+// legend, which would otherwise squeeze the plot; tables keep the full name.
+func legendLabel(s string) string {
+	const most = 32
+	r := []rune(s)
+	if len(r) <= most {
+		return s
+	}
+	return string(r[:most-1]) + "…"
+}

@@ -77,7 +77,7 @@ func (groupsSection) build(a *analysis) cell {
 			Caption: "Bars are each group's mean test accuracy over seeds; error bars span ± one sample standard deviation over seeds.",
 		}
 		for i, k := range keys {
-			cs.Series = append(cs.Series, chartSeries{Name: groupLabel(names, k), Color: palette[i%len(palette)], Kind: barsKind{}})
+			cs.Series = append(cs.Series, chartSeries{Name: legendLabel(groupLabel(names, k)), Color: palette[i%len(palette)], Kind: barsKind{}})
 		}
 		var labels []string
 		for ri, rw := range g.Rows {

@@ -112,6 +112,7 @@ func className(cl userClass, names []string) string {
 			n = names[cl.group]
 		}
 	}
+	n = legendLabel(n)
 	if !cl.seen {
 		n += " (unseen)"
 	}
@@ -193,7 +194,7 @@ func simplexChart(rec *metrics.Analysis, names []string, id, file, title string)
 			return cs, false
 		}
 		pts, ex := hetero.PCA2(rec.Weights)
-		cs.Title = fmt.Sprintf("Users' weights, first two principal components (K = %d): %s", rec.K, title)
+		cs.Title = "Users (PCA of their weights): " + title
 		cs.XLabel = fmt.Sprintf("PC 1 (%.0f%% of the variance)", 100*ex[0])
 		cs.YLabel = fmt.Sprintf("PC 2 (%.0f%%)", 100*ex[1])
 		cs.Caption = "One point per user: the projection of their K mixture weights on the two directions along which users' weights vary most. Paler points are unseen users."
