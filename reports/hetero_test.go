@@ -144,3 +144,12 @@ func TestIndexPage(t *testing.T) {
 	page := readFile(t, path)
 	wantIn(t, "index.html", page, `<a href="synthetic/report/report.html"><strong>synthetic</strong></a>`, "pal-a (k=3) reaches", "skipped: data set &lt;not on disk&gt;")
 }
+
+// The simplex cell's finding on the fake store: with K = k_true = 3 every user's largest
+// weight is on their group's prototype, with weight 0.65 and 0.70 (seeds 1 and 2; seed 3
+// failed): 100% of users, mean weight 0.675, shown as 0.68.
+func TestSimplexFinding(t *testing.T) {
+	_, out := renderFake(t, true, Options{})
+	page := readFile(t, filepath.Join(out, "report.html"))
+	wantIn(t, "report.html", page, "most common prototype is 100.0% (95% CI 100.0–100.0%, 2 seeds), and the weight they put there averages 0.68")
+}

@@ -68,8 +68,84 @@ func (simplexSection) build(a *analysis) cell {
 	}
 	if len(c.Charts) == 0 {
 		c.Narrative = []para{note("No run kept learned user weights with K ≥ 2 (no personalized model with several prototypes), so there is nothing to draw on the simplex.")}
+		return c
+	}
+	for _, g := range a.Datasets {
+		if f := a.simplexFinding(g); f != "" {
+			c.Narrative = append(c.Narrative, text(htmlf("<strong>%s</strong>: %s", g.Label, f)))
+		}
 	}
 	return c
+}
+
+// purity is, for one run, the share of users (with a true group) whose largest weight is on
+// their group's most common prototype, and the mean weight they put on it.
+func purity(rec *metrics.Analysis) (share, weight float64, ok bool) {
+	if rec == nil || rec.Groups == nil || len(rec.Weights) != len(rec.Groups) || rec.K < 2 {
+		return 0, 0, false
+	}
+	counts := map[int]map[int]int{} // group -> prototype -> users
+	for u, w := range rec.Weights {
+		if g := rec.Groups[u]; g >= 0 {
+			if counts[g] == nil {
+				counts[g] = map[int]int{}
+			}
+			counts[g][hetero.Argmax(w)]++
+		}
+	}
+	top := map[int]int{}
+	for g, c := range counts {
+		best := -1
+		for _, k := range sortedKeys(c) {
+			if best < 0 || c[k] > c[best] {
+				best = k
+			}
+		}
+		top[g] = best
+	}
+	n, hit := 0, 0
+	for u, w := range rec.Weights {
+		g := rec.Groups[u]
+		if g < 0 {
+			continue
+		}
+		n++
+		if hetero.Argmax(w) == top[g] {
+			hit++
+			weight += w[top[g]]
+		}
+	}
+	if n == 0 || hit == 0 {
+		return 0, 0, false
+	}
+	return float64(hit) / float64(n), weight / float64(hit), true
+}
+
+// simplexFinding states, for the configuration with as many prototypes as true groups, how
+// tightly each group gathers on one prototype.
+func (a *analysis) simplexFinding(g *datasetGroup) string {
+	groups := len(a.groupNames(g))
+	if groups < 2 {
+		return ""
+	}
+	for _, rw := range g.Rows {
+		if a.kOf(rw) != groups {
+			continue
+		}
+		var sh, wt []float64
+		for _, r := range rw.Runs {
+			if s, w, ok := purity(a.record(r)); ok {
+				sh, wt = append(sh, s), append(wt, w)
+			}
+		}
+		if len(sh) == 0 {
+			continue
+		}
+		s, w := Summarize(sh, a.Opts.CILevel), Summarize(wt, a.Opts.CILevel)
+		return fmt.Sprintf("with K = %d, the share of a true group's users whose largest weight is on the group's most common prototype is %s, and the weight they put there averages %.2f (1 would be a corner of the simplex).",
+			groups, a.summaryText(s), w.Mean)
+	}
+	return ""
 }
 
 // classes lists the user classes present, groups in order, seen before unseen.
