@@ -153,3 +153,26 @@ func TestSimplexFinding(t *testing.T) {
 	page := readFile(t, filepath.Join(out, "report.html"))
 	wantIn(t, "report.html", page, "most common prototype is 100.0% (95% CI 100.0–100.0%, 2 seeds), and the weight they put there averages 0.68")
 }
+
+// When every seed saw the same data (one fingerprint), users recur across seeds: each user
+// is averaged over seeds and counted once. PAL-A K = 3 on k_true = 3 (seeds 1 and 2) against
+// BTL: per user (0.90 + 0.93)/2 + offset against (0.70 + 0.72)/2 + offset ± 8 points, so the
+// difference is 12.5 points for the 3 seen users of group 0 and 28.5 for the other 6: 9 users,
+// mean 23.17.
+func TestUsersAveragedOverSeedsOnSameData(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "store")
+	must(t, os.MkdirAll(store, 0o755))
+	writeFakeStore(t, store, fakeStore(), true)
+	files, err := filepath.Glob(filepath.Join(store, "*", "result.json"))
+	must(t, err)
+	same := regexp.MustCompile(`"sha256:k(\d)-s\d"`)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		must(t, err)
+		must(t, os.WriteFile(f, same.ReplaceAll(b, []byte(`"sha256:k$1"`)), 0o644))
+	}
+	out := filepath.Join(store, "report")
+	must(t, Render(store, out, Options{}))
+	wantIn(t, "users.md", readFile(t, filepath.Join(out, "tables", "users.md")), "| 3 | pal-a | 3 | test | 9 | 2 | 100.00 | 0.00 | 23.17 |")
+	wantIn(t, "report.html", readFile(t, filepath.Join(out, "report.html")), "9 users, each averaged over 2 seeds of the same data")
+}

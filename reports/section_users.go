@@ -14,10 +14,14 @@ type usersSection struct{}
 // drawn (the box is then of the values drawn), so a 5,000-user sweep keeps a light page.
 const maxStrip = 3000
 
-// userPairs are per-user test accuracies of two rows on the same data: pairs by seed and user.
+// userPairs are per-user test accuracies of two rows on the same data, paired by user (and
+// seed). When every seed saw the same data (one dataset fingerprint: a folder of files), the
+// same users recur in every seed, so each user's accuracies are averaged over seeds first and
+// a user counts once; otherwise (data drawn per seed) every user of every seed is a pair.
 type userPairs struct {
-	A, B  []float64 // A: the personalized row, B: the baseline
-	Seeds int
+	A, B    []float64 // A: the personalized row, B: the baseline
+	Seeds   int
+	PerUser bool // averaged over seeds per user (the same users in every seed)
 }
 
 func (a *analysis) pairUsers(rw, base *row, split string) userPairs {
@@ -28,6 +32,9 @@ func (a *analysis) pairUsers(rw, base *row, split string) userPairs {
 			bySeed[r.R.Seed] = r.R.Metrics.PerUser[split]
 		}
 	}
+	p.PerUser = sameDataEverySeed(rw.Group)
+	type sum struct{ a, b, n float64 }
+	sums := map[string]*sum{}
 	done := map[uint64]bool{}
 	for _, r := range rw.Runs {
 		b, ok := bySeed[r.R.Seed]
@@ -38,16 +45,44 @@ func (a *analysis) pairUsers(rw, base *row, split string) userPairs {
 		mine := r.R.Metrics.PerUser[split]
 		n := 0
 		for _, u := range sortedKeys(mine) {
-			if bv, ok := b[u]; ok {
-				p.A, p.B = append(p.A, mine[u]), append(p.B, bv)
-				n++
+			bv, ok := b[u]
+			if !ok {
+				continue
 			}
+			n++
+			if !p.PerUser {
+				p.A, p.B = append(p.A, mine[u]), append(p.B, bv)
+				continue
+			}
+			if sums[u] == nil {
+				sums[u] = &sum{}
+			}
+			sums[u].a, sums[u].b, sums[u].n = sums[u].a+mine[u], sums[u].b+bv, sums[u].n+1
 		}
 		if n > 0 {
 			p.Seeds++
 		}
 	}
+	for _, u := range sortedKeys(sums) {
+		s := sums[u]
+		p.A, p.B = append(p.A, s.a/s.n), append(p.B, s.b/s.n)
+	}
 	return p
+}
+
+// sameDataEverySeed says whether every seed of the dataset config saw the same data: one
+// dataset fingerprint over all its seeds (a data set read from files, not drawn per seed).
+func sameDataEverySeed(g *datasetGroup) bool {
+	fp := ""
+	for _, fps := range g.Fingerprints {
+		for _, f := range fps {
+			if fp != "" && f != fp {
+				return false
+			}
+			fp = f
+		}
+	}
+	return fp != "" && len(g.Fingerprints) > 1
 }
 
 // userValues are every per-user accuracy of a row's runs on split, in percent.
@@ -73,6 +108,7 @@ func userValues(rw *row, split string) []float64 {
 // usersVerdict is the by-user comparison of rw against base on split.
 type usersVerdict struct {
 	N, Seeds   int
+	PerUser    bool    // N users, each averaged over the seeds (else N user-seeds)
 	Wins, Ties float64 // shares of users
 	Test       PairedTest
 }
@@ -82,7 +118,7 @@ func (a *analysis) usersVerdictOf(rw, base *row, split string) (usersVerdict, bo
 	if len(p.A) < 2 {
 		return usersVerdict{}, false
 	}
-	v := usersVerdict{N: len(p.A), Seeds: p.Seeds}
+	v := usersVerdict{N: len(p.A), Seeds: p.Seeds, PerUser: p.PerUser}
 	for i := range p.A {
 		switch {
 		case p.A[i] > p.B[i]:
@@ -105,9 +141,9 @@ func (usersSection) build(a *analysis) cell {
 	c := cell{ID: "users", Title: "Accuracy per user: personalized against the baseline"}
 	c.Narrative = []para{text(htmlf("Each user's test accuracy (the share of their own test pairs ordered right) under the baseline %s and under each personalized model "+
 		"(for a model swept over K, the K the one-standard-error rule picks on validation accuracy; see “Choosing K”). "+
-		"Users are compared one by one on the same data (same seed): the share of users for whom the personalized model is more accurate, and a paired t-test of the per-user differences pooled over seeds.", a.Baseline))}
+		"Users are compared one by one on the same data (same seed): the share of users for whom the personalized model is more accurate, and a paired t-test of the per-user differences, pooled over seeds when each seed draws its own users, averaged over seeds per user when every seed saw the same data (the same users).", a.Baseline))}
 	h, right := a.configHeader()
-	t := displayTable{Header: append(h, "split", "user-seeds", "seeds", "better for (%)", "tie (%)", "mean diff (pp)", a.ciHeader(), "p"),
+	t := displayTable{Header: append(h, "split", "paired users", "seeds", "better for (%)", "tie (%)", "mean diff (pp)", a.ciHeader(), "p"),
 		Right: append(right, false, true, true, true, true, true, true, true)}
 	var tidy tidyTable
 	for gi, g := range a.Datasets {
@@ -146,8 +182,8 @@ func (usersSection) build(a *analysis) cell {
 				d := v.Test.Diff
 				t.Rows = append(t.Rows, append(a.configCells(rw), sp, strconv.Itoa(v.N), strconv.Itoa(v.Seeds), fix2(pct(v.Wins)), fix2(pct(v.Ties)), fix2(pct(d.Mean)), interval(d), pValue(v.Test.P)))
 				hd, cells := a.configTidy(rw)
-				tidy.Header = append(hd, "baseline", "split", "user_seeds", "seeds", "better_share", "tie_share", "diff_mean", "diff_ci_lo", "diff_ci_hi", "t", "p")
-				tidy.Rows = append(tidy.Rows, append(cells, base.Label, sp, strconv.Itoa(v.N), strconv.Itoa(v.Seeds), fnum(v.Wins), fnum(v.Ties), fnum(d.Mean), fnum(d.Lo), fnum(d.Hi), fnum(v.Test.T), fnum(v.Test.P)))
+				tidy.Header = append(hd, "baseline", "split", "paired_users", "averaged_over_seeds", "seeds", "better_share", "tie_share", "diff_mean", "diff_ci_lo", "diff_ci_hi", "t", "p")
+				tidy.Rows = append(tidy.Rows, append(cells, base.Label, sp, strconv.Itoa(v.N), strconv.FormatBool(v.PerUser), strconv.Itoa(v.Seeds), fnum(v.Wins), fnum(v.Ties), fnum(d.Mean), fnum(d.Lo), fnum(d.Hi), fnum(v.Test.T), fnum(v.Test.P)))
 			}
 		}
 		if f := a.usersFinding(g); f != "" {
@@ -158,7 +194,7 @@ func (usersSection) build(a *analysis) cell {
 		c.Narrative = []para{note("There is no baseline and personalized model with per-user accuracies to compare, so there is no per-user analysis.")}
 		return c
 	}
-	c.Tables = []table{{Name: "users", Caption: "Per-user test accuracy of each personalized configuration minus the baseline's, paired by user and seed.", Display: &t, Tidy: &tidy}}
+	c.Tables = []table{{Name: "users", Caption: "Per-user test accuracy of each personalized configuration minus the baseline's, paired by user: every user of every seed when each seed draws its own users, else each user once, averaged over seeds.", Display: &t, Tidy: &tidy}}
 	return c
 }
 
@@ -177,8 +213,12 @@ func (a *analysis) usersFinding(g *datasetGroup) string {
 		if s != "" {
 			s += "; "
 		}
-		s += fmt.Sprintf("%s is more accurate than %s for %.0f%% of seen users (ties %.0f%%; %d user-seeds over %s), by %+.1f pp per user on average (%s CI %+.1f to %+.1f pp, paired t-test %s)",
-			rw.Label, base.Label, pct(v.Wins), pct(v.Ties), v.N, seedsText(v.Seeds), pct(d.Mean), a.ciLevel(), pct(d.Lo), pct(d.Hi), pText(v.Test.P))
+		units := fmt.Sprintf("%d user-seeds over %s", v.N, seedsText(v.Seeds))
+		if v.PerUser {
+			units = fmt.Sprintf("%d users, each averaged over %s of the same data", v.N, seedsText(v.Seeds))
+		}
+		s += fmt.Sprintf("%s is more accurate than %s for %.0f%% of seen users (ties %.0f%%; %s), by %+.1f pp per user on average (%s CI %+.1f to %+.1f pp, paired t-test %s)",
+			rw.Label, base.Label, pct(v.Wins), pct(v.Ties), units, pct(d.Mean), a.ciLevel(), pct(d.Lo), pct(d.Hi), pText(v.Test.P))
 	}
 	if s == "" {
 		return ""
