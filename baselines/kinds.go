@@ -18,7 +18,7 @@ func (c *BTLConfig) Fit(ctx context.Context, in models.FitInput) (models.Fitted,
 	if err != nil {
 		return models.Fitted{}, err
 	}
-	return models.Fitted{Metrics: m, Model: b}, nil
+	return models.Fitted{Metrics: m, Model: b, Analysis: models.Analyze(b, in.Data, &m, "logistic")}, nil
 }
 
 // ModelFile implements models.Saveable: f (map = "mlp") and the linear head; no user weights.

@@ -24,7 +24,7 @@ func (c *PALAConfig) Fit(ctx context.Context, in FitInput) (Fitted, error) {
 	if err != nil {
 		return Fitted{}, err
 	}
-	return Fitted{Metrics: m, Model: a}, nil
+	return Fitted{Metrics: m, Model: a, Analysis: Analyze(a, in.Data, &m, c.Loss)}, nil
 }
 
 // Fit implements Kind: FitPALBModel.
@@ -33,7 +33,7 @@ func (c *PALBConfig) Fit(ctx context.Context, in FitInput) (Fitted, error) {
 	if err != nil {
 		return Fitted{}, err
 	}
-	return Fitted{Metrics: m, Model: b}, nil
+	return Fitted{Metrics: m, Model: b, Analysis: Analyze(b, in.Data, &m, c.Loss)}, nil
 }
 
 // CheckData implements DataChecker: PAL-B needs a prompt for every pair.
@@ -215,6 +215,7 @@ func FillTraining(out *metrics.Metrics, tr TrainResult, params int) {
 	out.TrainableParams = params
 	out.Epochs, out.BestEpoch = tr.Epochs, tr.BestEpoch
 	out.FinalTrainLoss = tr.TrainLoss
+	out.Curve = tr.History
 	if !math.IsNaN(tr.ValLoss) {
 		v := tr.ValLoss
 		out.FinalValLoss = &v

@@ -37,6 +37,10 @@ type Fitted struct {
 	// Model is the fitted model when the kind can be saved and served by `pal score`; nil for
 	// kinds that cannot (imported scores).
 	Model Saveable
+	// Analysis is what the report's heterogeneity analyses need of the run (users' weights and
+	// groups, the training curve, calibration): models.Analyze fills it from the fitted model.
+	// The runner keeps it in the run's folder as metrics.AnalysisFile; nil keeps nothing.
+	Analysis *metrics.Analysis
 }
 
 // DataChecker is implemented by model kinds that need something of the data beyond pairs

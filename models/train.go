@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/pal-harness/pal/datasets"
+	"github.com/pal-harness/pal/internal/metrics"
 )
 
 // Objective is what the training loop needs from a model: its parameters and a mean pair loss
@@ -30,6 +31,8 @@ type TrainResult struct {
 	BestEpoch int     // epoch whose parameters were kept (1-based; the last one without val data)
 	TrainLoss float64 // mean training loss of the kept epoch (averaged over its mini-batches)
 	ValLoss   float64 // val loss of the kept parameters (NaN without val data)
+	// History is the training (and val) loss of every epoch run: the training curve.
+	History []metrics.EpochLoss
 }
 
 // ErrDiverged is wrapped by Train's error when a loss or parameter becomes NaN or infinite.
@@ -68,6 +71,7 @@ func Train(ctx context.Context, obj Objective, opt *Adam, trainPairs, valPairs [
 		}
 		res.Epochs = epoch
 		trainLoss := sum / float64(len(order))
+		res.History = append(res.History, metrics.EpochLoss{Epoch: epoch, Train: trainLoss})
 		if len(valPairs) == 0 {
 			res.BestEpoch, res.TrainLoss = epoch, trainLoss
 			continue
@@ -76,6 +80,7 @@ func Train(ctx context.Context, obj Objective, opt *Adam, trainPairs, valPairs [
 		if math.IsNaN(val) || math.IsInf(val, 0) {
 			return res, fmt.Errorf("%w: epoch %d: val loss %v (try a smaller learning rate)", ErrDiverged, epoch, val)
 		}
+		res.History[len(res.History)-1].Val = &val
 		if val < best-cfg.MinDelta || bestSnap == nil {
 			best, stale = val, 0
 			res.BestEpoch, res.TrainLoss, res.ValLoss = epoch, trainLoss, val

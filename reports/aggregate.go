@@ -32,6 +32,8 @@ type analysis struct {
 	// DatasetNotes are the distinct caveats runs recorded about their data (for instance that
 	// text embeddings are an offline stand-in for foundation-model features), sorted.
 	DatasetNotes []string
+
+	het *heteroCache // the runs' analysis records, read on first use (hetero.go)
 }
 
 // datasetGroup is one dataset config: the runs sharing all "dataset.*" values.
@@ -58,6 +60,7 @@ type row struct {
 
 	seenBySeed map[uint64]float64
 	FewShot    []fewShotPoint // ascending pairs per user
+	Runs       []*run         // its ok runs, in store order (the heterogeneity sections read them)
 }
 
 type fewShotPoint struct {
@@ -96,6 +99,7 @@ func analyse(s *store, o Options) *analysis {
 		}
 		v := vals[rw]
 		rw.Seeds = append(rw.Seeds, res.Seed)
+		rw.Runs = append(rw.Runs, r)
 		m := res.Metrics
 		if sp, ok := m.Splits[splitSeen]; ok && sp.Pairs > 0 {
 			v.seen = append(v.seen, sp.Accuracy)

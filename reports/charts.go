@@ -44,6 +44,8 @@ type chartSeries struct {
 	Points []chartPoint
 	// Samples are the raw values a box/strip series draws, one per category.
 	Samples []chartSample
+	// Heat are the cells a heat map draws (heatKind).
+	Heat []heatCell
 }
 
 // chartPoint is a mean over seeds with its spread; Lo and Hi are NaN when n < 2 (and for the

@@ -71,7 +71,19 @@ func kindCharts() map[string]chartSpec {
 		scatter.Series[1].Points = append(scatter.Series[1].Points, pt(0.02+f, 0.95-f, nan, 1))
 	}
 	scatter.setXRange([]float64{0.02, 0.9}, false)
-	return map[string]chartSpec{"line": line, "bars": bars, "box": box, "scatter": scatter}
+
+	heat := chartSpec{ID: "kind-heat", File: "heat", Title: "Heat map: distances between prototypes",
+		XLabel: "prototype", YLabel: "prototype", Caption: "cells",
+		Series: []chartSeries{{Name: "distance", Color: blue, Kind: heatKind{}}},
+	}
+	for i := range 3 {
+		for j := range 3 {
+			heat.Series[0].Heat = append(heat.Series[0].Heat, heatCell{X: float64(j + 1), Y: float64(i + 1), Value: math.Abs(float64(i-j)) * 1.5})
+		}
+	}
+	heat.setXRange([]float64{1, 2, 3}, false)
+	heat.XMin, heat.XMax = 0.5, 3.5
+	return map[string]chartSpec{"line": line, "bars": bars, "box": box, "scatter": scatter, "heat": heat}
 }
 
 func TestChartKindGoldens(t *testing.T) {

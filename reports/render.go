@@ -48,6 +48,9 @@ func (o Options) withDefaults() (Options, error) {
 //	tables/accuracy.csv|md|tex        accuracy over seeds per config
 //	tables/paired.csv|md|tex          paired comparison with the baseline
 //	tables/few_shot.csv               the few-shot curves
+//	figures/ and tables/ of the heterogeneity sections (groups, users, recovery, simplex,
+//	prototypes_used, geometry, curves, data_per_user, choose_k, calibration), from each run's
+//	analysis record (runstore.Store.Analysis) besides its result.json
 //
 // The page is the cells of the report's sections (sections.go), in order; the figures and
 // tables are theirs. Files of an earlier report in outDir are overwritten; the output depends

@@ -344,7 +344,7 @@ func chromiumOrSkip(t *testing.T) string {
 
 func colouredPixels(t *testing.T, chromium, page string) int {
 	t.Helper()
-	img := screenshot(t, chromium, page, 1280, 2400)
+	img := screenshot(t, chromium, page, 1280, 8000) // tall: the charts start below the summary and the first tables
 	return colouredIn(img, img.Bounds())
 }
 

@@ -15,12 +15,23 @@ type section interface {
 // sections is the report, in page order; the table of contents follows it. Adding a section
 // is one type with a build method (in a file of its own) and one line here.
 var sections = []section{
-	accuracySection{},   // [1] accuracy over seeds, with intervals
-	accVsXSection{},     // [2] accuracy against K (or another numeric model axis)
-	fewShotSection{},    // [3] unseen users' accuracy against their number of pairs
-	pairedSection{},     // [4] every model config against the baseline, paired by seed
-	failedSection{},     // [5] the runs that failed, with their reasons
-	provenanceSection{}, // [6] versions, fingerprints, the files written, the spec as run
+	summarySection{},     // the headline findings, computed from the analyses below
+	accuracySection{},    // [1] accuracy over seeds, with intervals
+	accVsXSection{},      // [2] accuracy against K (or another numeric model axis)
+	fewShotSection{},     // [3] unseen users' accuracy against their number of pairs
+	pairedSection{},      // [4] every model config against the baseline, paired by seed
+	groupsSection{},      // accuracy per true group: the worst group and the gap
+	usersSection{},       // per-user accuracy, personalized against the baseline, paired by user
+	recoverySection{},    // ARI and NMI of prototypes against true groups, weight distance
+	simplexSection{},     // every user's learned weights on the simplex, by true group
+	prototypesSection{},  // effective number of prototypes and users' weight entropy against K
+	geometrySection{},    // distances between prototypes: heat map, closest pair
+	curvesSection{},      // training and validation loss per epoch, epoch-cap warnings
+	dataPerUserSection{}, // users' accuracy against their number of training pairs
+	chooseKSection{},     // the K the one-standard-error rule picks on validation accuracy
+	calibrationSection{}, // reliability diagram and expected calibration error
+	failedSection{},      // [5] the runs that failed, with their reasons
+	provenanceSection{},  // [6] versions, fingerprints, the files written, the spec as run
 }
 
 // A cell is what a section shows, in reading order: what is measured and how (Narrative),

@@ -122,7 +122,9 @@ func writeFakeStorePrefix(t *testing.T, dir string, runs []fakeRun, withK bool, 
 			for i, acc := range fr.few {
 				m.FewShot = append(m.FewShot, metrics.FewShotPoint{PairsPerUser: []int{1, 10, 100}[i], Accuracy: acc, Pairs: 100})
 			}
+			fakeMetrics(fr, m)
 			res.Metrics = m
+			writeFakeRecord(t, dir, fr, &res)
 		}
 		b, err := json.MarshalIndent(res, "", "  ")
 		must(t, err)

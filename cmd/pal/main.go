@@ -356,6 +356,7 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) int {
 	}
 	code, ran := exitOK, 0
 	var names []string
+	skipped := map[string]string{}
 	for _, ps := range paper.Specs() {
 		names = append(names, ps.Name)
 		if *only != "" && ps.Name != *only {
@@ -375,6 +376,7 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) int {
 				return exitBadInput
 			}
 			fmt.Fprintf(stderr, "pal reproduce: skipping %s: %v\n", ps.Name, err)
+			skipped[ps.Name] = err.Error()
 			continue
 		}
 		dir := filepath.Join(*out, ps.Name)
@@ -401,6 +403,7 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pal reproduce: no experiment named %q; there are: %s\n", *only, strings.Join(names, ", "))
 		return exitBadInput
 	}
+	writeReproduceIndex(*out, skipped, stdout, stderr)
 	return code
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pal-harness/pal/datasets"
 	"github.com/pal-harness/pal/datasets/catalog"
+	"github.com/pal-harness/pal/internal/metrics"
 	"github.com/pal-harness/pal/models"
 	"github.com/pal-harness/pal/sweeps"
 )
@@ -77,14 +78,21 @@ func (r *Runner) Run(ctx context.Context, run *sweeps.Run) (sweeps.Outcome, erro
 	if err != nil {
 		return sweeps.Outcome{}, err
 	}
-	out := sweeps.Outcome{Metrics: fitted.Metrics, DatasetFingerprint: d.Fingerprint, DatasetNotes: d.Notes}
+	out := sweeps.Outcome{Metrics: fitted.Metrics, DatasetFingerprint: d.Fingerprint, DatasetNotes: d.Notes, Files: map[string][]byte{}}
+	if fitted.Analysis != nil {
+		b, err := metrics.EncodeAnalysis(fitted.Analysis)
+		if err != nil {
+			return sweeps.Outcome{}, err
+		}
+		out.Files[metrics.AnalysisFile] = b
+	}
 	if r.SaveModels && fitted.Model != nil {
 		extra := map[string]string{"run_id": run.ID, "model_name": run.ModelName, "dataset_fingerprint": d.Fingerprint}
 		b, err := models.EncodeModel(fitted.Model, run.Resolved().Model.Fields, extra)
 		if err != nil {
 			return sweeps.Outcome{}, err
 		}
-		out.Files = map[string][]byte{ModelFile: b}
+		out.Files[ModelFile] = b
 	}
 	return out, nil
 }

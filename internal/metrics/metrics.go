@@ -58,6 +58,9 @@ type Metrics struct {
 	BestEpoch      int      `json:"best_epoch"` // epoch whose parameters were kept (early stopping)
 	FinalTrainLoss float64  `json:"final_train_loss"`
 	FinalValLoss   *float64 `json:"final_val_loss,omitempty"` // nil without a val split
+	// Curve is the loss of every epoch of training (models.FillTraining). It is kept in the
+	// run's analysis record (Analysis.Curve, AnalysisFile), not in result.json.
+	Curve []EpochLoss `json:"-"`
 }
 
 // Column is one named scalar of a run, for runs.csv.
