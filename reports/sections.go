@@ -19,8 +19,9 @@ var sections = []section{
 	accVsXSection{},     // [2] accuracy against K (or another numeric model axis)
 	fewShotSection{},    // [3] unseen users' accuracy against their number of pairs
 	pairedSection{},     // [4] every model config against the baseline, paired by seed
-	failedSection{},     // [5] the runs that failed, with their reasons
-	provenanceSection{}, // [6] versions, fingerprints, the files written, the spec as run
+	claimsSection{},     // [5] the paper's claims about this experiment beside ours, with a verdict
+	failedSection{},     // [6] the runs that failed, with their reasons
+	provenanceSection{}, // [7] versions, fingerprints, the files written, the spec as run
 }
 
 // A cell is what a section shows, in reading order: what is measured and how (Narrative),
