@@ -155,7 +155,7 @@ func (a *analysis) claimLines(c paper.Claim, g *datasetGroup) []claimLine {
 			}
 			d := r.Test.Diff
 			spread := math.Max(xs.Std, bs.Std)
-			text := fmt.Sprintf("%s − %s: %s points", where(rw), base.Label, signedText(d))
+			text := fmt.Sprintf("%s − %s: %s", where(rw), base.Label, signedText(d))
 			var pass bool
 			switch c.Rule {
 			case paper.RuleDifference:
@@ -234,16 +234,29 @@ func summaryText(s Summary) string {
 	return t + ", " + seedsText(s.N)
 }
 
-// signedText is a difference in points with its interval: "+18.30 ± 1.20 [16.60, 19.90], 5 seeds".
+// signedText is a difference in points with its interval: "+18.30 ± 1.20 points [16.60, 19.90],
+// 5 seeds".
 func signedText(d Summary) string {
 	t := fix2(pct(d.Mean))
 	if d.Mean > 0 {
 		t = "+" + t
 	}
 	if d.N >= 2 {
-		t += " " + pm + " " + fix2(pct(d.Std)) + " " + interval(d)
+		t += " " + pm + " " + fix2(pct(d.Std))
+	}
+	t += " points"
+	if d.N >= 2 {
+		t += " " + interval(d)
 	}
 	return t + ", " + seedsText(d.N)
+}
+
+// points is "1 point", "0.5 points".
+func points(v float64) string {
+	if v == 1 {
+		return "1 point"
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64) + " points"
 }
 
 func seedsText(n int) string {
@@ -276,15 +289,15 @@ func publishedText(c paper.Claim) string {
 func ruleText(c paper.Claim) string {
 	switch c.Rule {
 	case paper.RuleTolerance:
-		return fmt.Sprintf("within %s points of the paper", strconv.FormatFloat(c.Tolerance, 'f', -1, 64))
+		return fmt.Sprintf("within %s of the paper", points(c.Tolerance))
 	case paper.RuleDifference:
-		return fmt.Sprintf("difference within %s points of the paper's", strconv.FormatFloat(c.Tolerance, 'f', -1, 64))
+		return fmt.Sprintf("difference within %s of the paper's", points(c.Tolerance))
 	case paper.RuleBeats:
 		return "paired difference above the larger spread over seeds, in every configuration"
 	case paper.RuleCostsAtMost:
 		return "loss at most the larger spread over seeds, in every configuration"
 	case paper.RuleReaches:
-		return fmt.Sprintf("with at most %d pairs, within %s point(s) of seen-user accuracy", c.Pairs, strconv.FormatFloat(c.Within, 'f', -1, 64))
+		return fmt.Sprintf("with at most %d pairs, within %s of seen-user accuracy", c.Pairs, points(c.Within))
 	case paper.RuleCount:
 		return "the same count"
 	}
