@@ -28,6 +28,9 @@ func DescribeSchema(schema Schema) string {
 	if schema.FewShot != nil {
 		describeTable(&b, "### [fewshot]\n\n", schema.FewShot)
 	}
+	if schema.Report != nil {
+		describeFields(&b, "### [report]\n\nHow `pal report` names, orders and draws the results; not part of any run's identity (changing it re-renders, never re-runs) and not sweepable. `pal report` flags override it.\n\n", schema.Report, false)
+	}
 	return strings.TrimRight(b.String(), "\n") + "\n"
 }
 
@@ -39,6 +42,11 @@ func describeKinds(b *strings.Builder, section string, ctors map[string]func() a
 }
 
 func describeTable(b *strings.Builder, heading string, ctor func() any) {
+	describeFields(b, heading, ctor, true)
+}
+
+// describeFields writes a table's keys; sweepable says whether its scalars may be swept.
+func describeFields(b *strings.Builder, heading string, ctor func() any, sweepable bool) {
 	b.WriteString(heading)
 	st, err := schemaOf(ctor)
 	if err != nil {
@@ -50,7 +58,7 @@ func describeTable(b *strings.Builder, heading string, ctor func() any) {
 	for i := range st.Fields {
 		f := &st.Fields[i]
 		typ := f.Kind.name()
-		if !f.Kind.isList() {
+		if sweepable && !f.Kind.isList() {
 			typ += ", sweepable"
 		}
 		fmt.Fprintf(b, "| `%s` | %s | %s | %s | %s |\n", f.Key, typ,

@@ -191,6 +191,7 @@ type compiledSchema struct {
 	mdSchema map[string]*structSchema
 	train    *structSchema
 	fewshot  *structSchema
+	report   *structSchema
 	src      Schema
 }
 
@@ -225,6 +226,11 @@ func compileSchema(s Schema) (*compiledSchema, error) {
 			errs = append(errs, fmt.Errorf("sweeps: schema of [fewshot]: %w", err))
 		}
 	}
+	if s.Report != nil {
+		if cs.report, err = schemaOf(s.Report); err != nil {
+			errs = append(errs, fmt.Errorf("sweeps: schema of [report]: %w", err))
+		}
+	}
 	// A default outside its own bounds would make every spec fail on a key it never set.
 	check := func(what string, ctor func() any, st *structSchema) {
 		if st == nil {
@@ -250,6 +256,9 @@ func compileSchema(s Schema) (*compiledSchema, error) {
 	if s.FewShot != nil {
 		check("[fewshot]", s.FewShot, cs.fewshot)
 	}
+	if s.Report != nil {
+		check("[report]", s.Report, cs.report)
+	}
 	if len(s.Datasets) == 0 || len(s.Models) == 0 {
 		errs = append(errs, errors.New("sweeps: schema needs at least one dataset kind and one model kind"))
 	}
@@ -270,6 +279,7 @@ type parser struct {
 	models  []*section
 	train   *section
 	fewshot *section
+	report  *section
 	seeds   []uint64
 }
 
@@ -324,6 +334,9 @@ func (p *parser) parseTop(raw map[string]any) *Spec {
 	if p.schema.fewshot != nil {
 		known = append(known, "fewshot")
 	}
+	if p.schema.report != nil {
+		known = append(known, "report")
+	}
 	for _, key := range p.sortedKeys(raw, nil) {
 		v := raw[key]
 		line := p.loc.line(key)
@@ -358,6 +371,11 @@ func (p *parser) parseTop(raw map[string]any) *Spec {
 			p.train = p.parsePlain(v, "train", p.schema.train, p.schema.src.Train)
 		case key == "fewshot" && p.schema.fewshot != nil:
 			p.fewshot = p.parsePlain(v, "fewshot", p.schema.fewshot, p.schema.src.FewShot)
+		case key == "report" && p.schema.report != nil:
+			p.report = p.parsePlain(v, "report", p.schema.report, p.schema.src.Report)
+			for _, a := range p.report.axes {
+				p.errorf(a.line, p.report.label, a.field.Key, "[report] cannot be swept: give one value (a report shows the runs; it does not multiply them)")
+			}
 		default:
 			p.errorf(line, "", key, "unknown top-level key%s", didYouMean(key, known, "top-level keys"))
 		}
@@ -377,6 +395,12 @@ func (p *parser) parseTop(raw map[string]any) *Spec {
 	}
 	if p.fewshot == nil && p.schema.fewshot != nil {
 		p.fewshot = p.parsePlain(map[string]any{}, "fewshot", p.schema.fewshot, p.schema.src.FewShot)
+	}
+	if p.report == nil && p.schema.report != nil {
+		p.report = p.parsePlain(map[string]any{}, "report", p.schema.report, p.schema.src.Report)
+	}
+	if p.report != nil && len(p.report.axes) == 0 {
+		spec.Report = p.report.build(nil)
 	}
 	spec.Seeds = p.seeds
 	return spec

@@ -17,6 +17,9 @@ type Schema struct {
 	Models   map[string]func() any // [[model]] kind -> config
 	Train    func() any            // [train]
 	FewShot  func() any            // [fewshot]
+	// Report is the [report] table: how the report shows the results. It is validated like
+	// the others but cannot be swept and is not part of any run's config or identity.
+	Report func() any
 }
 
 // Spec is a parsed and validated spec file.
@@ -26,6 +29,9 @@ type Spec struct {
 	Description string
 	Seeds       []uint64
 	Source      []byte // the file's bytes, copied into the output folder
+	// Report is the decoded [report] table (Schema.Report's struct, defaults filled in); nil
+	// when the schema has none.
+	Report any
 	Runs        []*Run // the expanded product, in a deterministic order
 	// Axes lists the swept parameters ("dataset.k_true", "model.k", ...) in spec order, then
 	// "model" (the model name) and "seed". runs.csv has one column for each.
