@@ -32,7 +32,7 @@ type Spec struct {
 	// Report is the decoded [report] table (Schema.Report's struct, defaults filled in); nil
 	// when the schema has none.
 	Report any
-	Runs        []*Run // the expanded product, in a deterministic order
+	Runs   []*Run // the expanded product, in a deterministic order
 	// Axes lists the swept parameters ("dataset.k_true", "model.k", ...) in spec order, then
 	// "model" (the model name) and "seed". runs.csv has one column for each.
 	Axes []string
