@@ -80,6 +80,9 @@ func Render(storeDir, outDir string, opts Options) error {
 	return render(storeDir, outDir, opts, sections)
 }
 
+// claimsFor is the paper's claims about an experiment (paper/claims.toml).
+func claimsFor(experiment string) []paper.Claim { return paper.ClaimsFor(experiment) }
+
 // render is Render with the given sections (a test adds one of its own).
 func render(storeDir, outDir string, opts Options, secs []section) error {
 	if _, err := opts.withDefaults(); err != nil { // bad options are refused before reading
@@ -102,7 +105,7 @@ func render(storeDir, outDir string, opts Options, secs []section) error {
 		return err
 	}
 	if o.Claims == nil {
-		o.Claims = paper.ClaimsFor(s.SpecName)
+		o.Claims = claimsFor(s.SpecName)
 	}
 	if o.Warnings != nil {
 		for _, w := range s.Warnings {

@@ -78,12 +78,16 @@ func readSpecConfig(spec []byte) (*SpecConfig, error) {
 // mergeSpec fills every option the caller left unset from the spec's [report] table: flags
 // override the spec, the spec overrides the defaults.
 func (o Options) mergeSpec(c *SpecConfig) (Options, error) {
-	if o.Names == nil && len(c.Names) > 0 {
-		o.Names = map[string]string{}
+	if len(c.Names) > 0 { // per model: a flag renames the models it names, the spec the others
+		names := map[string]string{}
 		for _, n := range c.Names {
 			m, d, _ := strings.Cut(n, "=")
-			o.Names[strings.TrimSpace(m)] = strings.TrimSpace(d)
+			names[strings.TrimSpace(m)] = strings.TrimSpace(d)
 		}
+		for m, d := range o.Names {
+			names[m] = d
+		}
+		o.Names = names
 	}
 	if o.Order == nil {
 		o.Order = c.Order
