@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/pal-harness/pal/paper"
 )
 
 // Generated blocks of a Markdown document (REPRODUCE.md): the text between
@@ -22,7 +24,8 @@ var blockTables = []string{"accuracy", "few-shot", "paired", "claims"}
 
 var blockMarker = regexp.MustCompile(`<!-- pal:(begin ([A-Za-z0-9_.-]+)|end) -->`)
 
-// MarkdownBlocks renders the blocks of the run store in storeDir, by name: "<spec>-accuracy"
+// MarkdownBlocks renders the blocks of the run store in storeDir, by name (and "paper-claims",
+// the list of every claim of the paper, ClaimsListMarkdown): "<spec>-accuracy"
 // (seen-user accuracy, dataset configurations by model configurations), "<spec>-few-shot"
 // (unseen users' accuracy by pairs per user), "<spec>-paired" (the paired table) and
 // "<spec>-claims" (the paper against ours). A table the store cannot fill is left out.
@@ -31,7 +34,7 @@ func MarkdownBlocks(storeDir string, opts Options) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := map[string][]byte{}
+	out := map[string][]byte{"paper-claims": ClaimsListMarkdown()}
 	name := a.Store.SpecName
 	if t, ok := a.accuracyPivot(); ok {
 		out[name+"-accuracy"] = t.markdown()
@@ -222,4 +225,15 @@ func (a *analysis) datasetCells(g *datasetGroup) []string {
 
 func fix1(x float64) string {
 	return strings.Replace(strconv.FormatFloat(x, 'f', 1, 64), "-", minus, 1)
+}
+
+// ClaimsListMarkdown is the block "paper-claims": every claim of paper/claims.toml with its
+// experiment, the published value and its source, whether or not a store checks it.
+func ClaimsListMarkdown() []byte {
+	t := displayTable{Header: []string{"claim", "experiment", "quantity", "paper", "source", "rule"},
+		Right: []bool{false, false, false, true, false, false}}
+	for _, c := range paper.Claims() {
+		t.Rows = append(t.Rows, []string{c.ID, c.Experiment, c.Quantity, publishedText(c), c.Source, ruleText(c)})
+	}
+	return t.markdown()
 }
