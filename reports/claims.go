@@ -208,11 +208,28 @@ func bestOf(c paper.Claim, against []*row, rw *row) *row {
 			}
 			continue
 		}
-		if agree(rw.Params, b.Params) || !sameAxes(rw.Params, b.Params) {
+		if agreeExcept(rw.Params, b.Params, c) || !sameAxes(rw.Params, b.Params) {
 			return b
 		}
 	}
 	return best
+}
+
+// agreeExcept is agree, ignoring the axes the claim's select and against conditions name: a
+// claim comparing K > K_true with K = K_true pairs rows that differ in K by design.
+func agreeExcept(x, y paramList, c paper.Claim) bool {
+	named := map[string]bool{}
+	for _, cs := range [][]paper.Condition{c.Select, c.Against} {
+		for _, cond := range cs {
+			named[cond.Key] = true
+		}
+	}
+	for i := range x {
+		if !named[x[i].Key] && x[i].Present && y[i].Present && compareValue(x[i], y[i]) != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // sameAxes reports whether two rows have the same axes present (a BTL row has no model.k).
