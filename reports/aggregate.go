@@ -231,13 +231,28 @@ func analyse(s *store, o Options) *analysis {
 		}
 		g.Bayes = SummarizeAccuracy(bayesPerSeed(s, g, splitSeen), o.CILevel)
 		g.UnseenBayes = SummarizeAccuracy(bayesPerSeed(s, g, splitUnseen), o.CILevel)
-		for _, rw := range g.Rows {
-			a.colorOf(rw.Label) // every model configuration's colour, in table order
-		}
 	}
 	a.XKeys, a.XNote = chooseXAxes(s, o)
 	if len(a.XKeys) > 0 {
 		a.XKey = a.XKeys[0]
+	}
+	// Colours (colorOf): first the series of the accuracy-against charts (a model without the
+	// axis by its row, a curve by its model and other axes), then every model configuration.
+	for _, x := range a.XKeys {
+		for _, g := range a.Datasets {
+			for _, rw := range g.Rows {
+				if _, has := rw.Params.get(x); has {
+					a.colorOf(a.seriesDisplay(rw.Model, rw.Params.without(x)))
+				} else {
+					a.colorOf(rw.Label)
+				}
+			}
+		}
+	}
+	for _, g := range a.Datasets {
+		for _, rw := range g.Rows {
+			a.colorOf(rw.Label)
+		}
 	}
 	return a
 }

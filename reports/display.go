@@ -62,8 +62,9 @@ func (a *analysis) seriesDisplay(model string, l paramList) string {
 	return d
 }
 
-// okabeIto is the colour-blind-safe palette of Okabe and Ito (2008), "Color Universal Design",
-// without its black (kept for reference lines) and with yellow last (faint on white).
+// okabeIto is the colour-blind-safe palette of Okabe and Ito (2008), "Color Universal Design":
+// its seven colours and black, yellow last (faint on white). Reference lines are dark grey and
+// dashed, so black stays distinct from them.
 var okabeIto = []color.NRGBA{
 	{0x00, 0x72, 0xb2, 0xff}, // blue
 	{0xe6, 0x9f, 0x00, 0xff}, // orange
@@ -71,14 +72,16 @@ var okabeIto = []color.NRGBA{
 	{0xd5, 0x5e, 0x00, 0xff}, // vermillion
 	{0xcc, 0x79, 0xa7, 0xff}, // reddish purple
 	{0x56, 0xb4, 0xe9, 0xff}, // sky blue
+	{0x00, 0x00, 0x00, 0xff}, // black
 	{0xf0, 0xe4, 0x42, 0xff}, // yellow
 }
 
 // colorOf is the colour of a series across every figure of the report: a model configuration
 // ("PAL-A, K = 3") or a curve over an axis ("PAL-A") keeps its colour in every chart. Colours are
-// handed out in the order of first request, and analyse requests every row's first, in table
-// order, so a report's colours depend only on its store and options. Past the palette's seven
-// colours they repeat (with eight or more series, lines are told apart by their legend order).
+// handed out in the order of first request, and analyse requests the curves over each x axis
+// first (few, and drawn in the most-read chart), then every row, in table order, so a report's
+// colours depend only on its store and options. Past the palette's eight colours they repeat
+// (lines are then told apart by their legend order).
 func (a *analysis) colorOf(series string) color.NRGBA {
 	if c, ok := a.colors[series]; ok {
 		return c

@@ -196,8 +196,12 @@ func layoutLegend(entries []legendEntry, width vg.Length) (func(draw.Canvas), vg
 	colW := thumb + widest + vg.Points(10)
 	cols := max(1, min(len(entries), int(width/colW)))
 	rows := (len(entries) + cols - 1) / cols
-	rowH := probe.TextStyle.Height("Mg") + probe.Padding
-	h := vg.Length(rows)*rowH + vg.Points(6)
+	// The height of a column of rows entries, as the legend itself lays them out.
+	for _, e := range entries[:rows] {
+		probe.Add(e.name, e.thumbs...)
+	}
+	r := probe.Rectangle(draw.Canvas{})
+	h := r.Max.Y - r.Min.Y + vg.Points(8)
 	return func(c draw.Canvas) {
 		colW := (c.Max.X - c.Min.X) / vg.Length(cols)
 		for col := 0; col < cols; col++ {
