@@ -433,3 +433,51 @@ select = { kind = "pal-b" }
 func contextTimeout(d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), d)
 }
+
+// With K and MLP depth both swept the report draws accuracy against each; BTL, which has
+// neither axis, is a level line in both charts, never a point on PAL's axis.
+func TestAccuracyAgainstEachSweptAxis(t *testing.T) {
+	store := t.TempDir()
+	writeFakeStore(t, store, fakeStore(), true)
+	files, err := filepath.Glob(filepath.Join(store, "*", "result.json"))
+	must(t, err)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		must(t, err)
+		for k, layers := range map[string]string{`"model.k": 1`: "2", `"model.k": 2`: "1", `"model.k": 3`: "2"} {
+			b = bytes.ReplaceAll(b, []byte(k+","), []byte(k+`, "model.layers": `+layers+","))
+		}
+		must(t, os.WriteFile(f, b, 0o644))
+	}
+	out := filepath.Join(store, "report")
+	must(t, Render(store, out, Options{}))
+	for _, f := range []string{"acc_vs_k__k_true=3.svg", "acc_vs_layers__k_true=3.svg", "acc_vs_k.pdf", "acc_vs_layers.pdf"} {
+		if _, err := os.Stat(filepath.Join(out, "figures", f)); err != nil {
+			t.Error(err)
+		}
+	}
+	cells := cellsOf(t, store, []section{accVsXSection{}})
+	var sawLayers bool
+	for _, cs := range cells[0].Charts {
+		for _, s := range cs.Series {
+			if s.Name == "BTL" && s.Kind != (levelKind{}) {
+				t.Errorf("%s: BTL drawn as %T, want a level line", cs.ID, s.Kind)
+			}
+		}
+		if strings.HasPrefix(cs.File, "acc_vs_layers") {
+			sawLayers = true
+			if cs.XLabel != "layers" {
+				t.Errorf("x label %q", cs.XLabel)
+			}
+		}
+	}
+	if !sawLayers || !strings.Contains(cells[0].Title, "vs K and vs layers") {
+		t.Errorf("no accuracy-vs-layers chart (title %q)", cells[0].Title)
+	}
+	// --x chooses one of them.
+	must(t, Render(store, out, Options{XAxis: "model.layers"}))
+	page := readFile(t, filepath.Join(out, "report.html"))
+	if !strings.Contains(page, "Accuracy vs layers") || strings.Contains(page, "Accuracy vs K and") {
+		t.Error("--x model.layers does not choose the layers axis alone")
+	}
+}
