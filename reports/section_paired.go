@@ -50,7 +50,7 @@ func (pairedSection) build(a *analysis) cell {
 			Name:    "paired_few_shot",
 			Caption: "Paired differences in unseen-user test accuracy against the baseline at each number of few-shot pairs per user (percentage points), paired by seed" + a.holmWords() + ".",
 			Display: &fd, Tidy: &ft,
-			Fold:    fmt.Sprintf("Paired differences in unseen-user accuracy at each few-shot point (%d rows)", len(fd.Rows)),
+			Fold: fmt.Sprintf("Paired differences in unseen-user accuracy at each few-shot point (%d rows)", len(fd.Rows)),
 		})
 	}
 	return c
