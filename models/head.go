@@ -186,8 +186,9 @@ func (h *head) loss(pairs []datasets.Pair, L, R, U Matrix, imp []float64, eval, 
 
 // bound is the authors' ProtoBoundLossFunction on the batch's ideal points (their
 // return_user_ideal_points): lambda * sum_i max(0, ||u_i|| - B), a sum over the batch, not a
-// mean. PAL-A and the text-to-image PAL-B add it to the training loss; the text PAL-B computes
-// it without adding it; here it is on with bound = true.
+// mean. Only their text-to-image PAL-B adds it to the training loss; their text PAL-A computes
+// it but the addition is commented out ("reduce performance", commit 7fe9e5a, two days after it
+// was added) and their text PAL-B never adds it. Here it is on with bound = true.
 func (h *head) bound(U Matrix, backward bool, gU Matrix) float64 {
 	var total float64
 	lambda, b := h.cfg.BoundLambda, h.cfg.BoundB

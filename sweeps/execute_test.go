@@ -312,7 +312,7 @@ func TestRunsCSVContent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Spec != "toy" || res.Seed != r.Seed || res.DataSeed != r.DataSeed() || res.ModelSeed != r.ModelSeed() ||
+		if res.Spec != "toy" || res.Seed != r.Seed || uint64(res.DataSeed) != r.DataSeed() || uint64(res.ModelSeed) != r.ModelSeed() ||
 			res.TrainableParams != out.Metrics.TrainableParams || res.Provenance.DatasetFingerprint != out.DatasetFingerprint ||
 			res.Config.Model.Name != r.ModelName || res.WallSeconds <= 0 {
 			t.Errorf("result.json of run %d: %+v", i, res)

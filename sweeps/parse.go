@@ -432,6 +432,10 @@ func mapKeys[V any](m map[string]V) []string {
 	return out
 }
 
+// maxSeed is the largest replicate seed a spec may give: 2^53 - 1, the largest integer every JSON
+// reader (jq, JavaScript, pandas) holds exactly.
+const maxSeed = 1<<53 - 1
+
 func (p *parser) parseSeeds(v any, line int) []uint64 {
 	var items []any
 	switch x := v.(type) {
@@ -454,6 +458,10 @@ func (p *parser) parseSeeds(v any, line int) []uint64 {
 		}
 		if n < 0 {
 			p.errorf(line, "", "seeds", "seed %d is negative: seeds are non-negative integers", n)
+			continue
+		}
+		if n > maxSeed {
+			p.errorf(line, "", "seeds", "seed %d is above 2^53 - 1 = %d: result.json and runs.csv keep the seed as a JSON number, which jq and JavaScript read as a double and would round; use a smaller seed", n, int64(maxSeed))
 			continue
 		}
 		if seen[n] {

@@ -294,6 +294,8 @@ func TestSpecErrors(t *testing.T) {
 			`spec.toml:1: key "seeds": seed -2 is negative: seeds are non-negative integers`},
 		{"repeated seed", "seeds = [3, 3]\n" + head, 1,
 			`spec.toml:1: key "seeds": seed 3 is listed twice: each replicate needs its own seed`},
+		{"seed beyond 2^53", "seeds = [9007199254740992]\n" + head, 1,
+			`spec.toml:1: key "seeds": seed 9007199254740992 is above 2^53 - 1 = 9007199254740991: result.json and runs.csv keep the seed as a JSON number, which jq and JavaScript read as a double and would round; use a smaller seed`},
 		{"empty seeds", "seeds = []\n" + head, 1,
 			`spec.toml:1: key "seeds": empty list: give at least one seed`},
 		{"duplicate model name", head + "name = \"a\"\n[[model]]\nkind = \"btl\"\nname = \"a\"\n", 8,

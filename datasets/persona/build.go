@@ -8,12 +8,13 @@ import (
 	"hash"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/pal-harness/pal/internal/regular"
 
 	"github.com/pal-harness/pal/datasets"
 	"github.com/pal-harness/pal/datasets/embed"
@@ -244,7 +245,7 @@ func chooseTraits(cfg *Config, seed uint64, dir string, fp hash.Hash) ([]*trait,
 	skipped := 0
 	for _, idx := range seeds.Stream(seed, "persona/traits", 0).Perm(len(pool)) {
 		name := pool[idx]
-		raw, err := os.ReadFile(filepath.Join(dir, name))
+		raw, err := regular.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			return nil, fmt.Errorf("persona: %w", err)
 		}

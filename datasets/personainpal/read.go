@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/pal-harness/pal/internal/regular"
+
 	"github.com/pal-harness/pal/datasets"
 	"github.com/parquet-go/parquet-go"
 )
@@ -180,7 +182,7 @@ func resolveColumns(path string, schema *parquet.Schema, cols Columns) (map[stri
 
 // readShard reads every row of one parquet file, hashing its bytes into the digest.
 func readShard(s shard, cols Columns, h io.Writer, visit func(row) error) (err error) {
-	f, err := os.Open(s.path)
+	f, _, err := regular.Open(s.path)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/pal-harness/pal/internal/regular"
+
 	"github.com/pal-harness/pal/datasets"
 )
 
@@ -101,7 +103,7 @@ type archiveInfo struct {
 // archive is read through its central directory and entries are decompressed one by one, so
 // memory holds at most one pickle besides what visit keeps.
 func scanArchive(ctx context.Context, zipPath string, opt Options, visit func(*scanned) error) (*archiveInfo, error) {
-	f, err := os.Open(zipPath)
+	f, _, err := regular.Open(zipPath)
 	if err != nil {
 		return nil, err
 	}
@@ -279,7 +281,7 @@ func folderLists(dir string) ([]listEntry, error) {
 		}
 		if sp, ok := splitOfList(e.Name()); ok {
 			p := filepath.Join(dir, e.Name())
-			out = append(out, listEntry{p, sp, func() ([]byte, error) { return os.ReadFile(p) }})
+			out = append(out, listEntry{p, sp, func() ([]byte, error) { return regular.ReadFile(p) }})
 		}
 	}
 	if len(out) == 0 {

@@ -8,8 +8,9 @@ import (
 	"hash"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
+
+	"github.com/pal-harness/pal/internal/regular"
 )
 
 // ComparisonFiles are the files of openai/summarize_from_feedback's "comparisons" in the order
@@ -64,7 +65,7 @@ func readFiles(dir string, h hash.Hash) ([]comparison, []string, []string, error
 	var read, missing []string
 	for _, name := range ComparisonFiles {
 		p := filepath.Join(dir, name)
-		f, err := os.Open(p)
+		f, _, err := regular.Open(p)
 		if errors.Is(err, fs.ErrNotExist) {
 			missing = append(missing, name)
 			continue

@@ -6,7 +6,8 @@ import (
 
 // SchemaVersion is the version of result.json and manifest.json this pal writes. Readers
 // accept files without one (written before versions were recorded) and versions up to this.
-const SchemaVersion = 1
+// Version 2 writes data_seed and model_seed as decimal strings (version 1 wrote numbers).
+const SchemaVersion = 2
 
 // Result statuses.
 const (
@@ -23,8 +24,8 @@ type Result struct {
 	Error           string           `json:"error,omitempty"`
 	Stack           string           `json:"stack,omitempty"` // where a panicking run panicked
 	Seed            uint64           `json:"seed"`
-	DataSeed        uint64           `json:"data_seed"`
-	ModelSeed       uint64           `json:"model_seed"`
+	DataSeed        Seed             `json:"data_seed"`
+	ModelSeed       Seed             `json:"model_seed"`
 	Params          map[string]any   `json:"params"` // swept axes of this run
 	Config          ResolvedConfig   `json:"config"`
 	Provenance      Provenance       `json:"provenance"`
