@@ -65,8 +65,11 @@ type Claim struct {
 	Pairs     int     // RuleReaches: at most this many pairs per unseen user
 	Within    float64 // RuleReaches: points below seen-user accuracy still counted as reached
 	Select    []Condition
-	Against   []Condition
-	Datasets  []Condition // restricts the dataset configs checked; empty = all
+	// Best compares only the best of the selected configurations of each dataset config (the
+	// highest mean of the measure): "PAL" in a claim whose K the paper does not give.
+	Best     bool
+	Against  []Condition
+	Datasets []Condition // restricts the dataset configs checked; empty = all
 	// Comparable is false when our setup cannot give the paper's number; Why says why (and,
 	// for RuleUnmeasured, what is missing).
 	Comparable bool
@@ -219,6 +222,7 @@ type rawClaim struct {
 	Pairs      int            `toml:"pairs"`
 	Within     *float64       `toml:"within"`
 	Select     map[string]any `toml:"select"`
+	Best       bool           `toml:"best"`
 	Against    map[string]any `toml:"against"`
 	Datasets   map[string]any `toml:"datasets"`
 	Comparable *bool          `toml:"comparable"`
@@ -277,7 +281,7 @@ func (r rawClaim) build(bad func(field, format string, args ...any)) (Claim, boo
 		bad(field, format, args...)
 	}
 	c := Claim{ID: r.ID, Experiment: r.Experiment, Quantity: r.Quantity, Source: r.Source, Rule: r.Rule,
-		Measure: r.Measure, Split: r.Split, Pairs: r.Pairs, Why: r.Why, Comparable: true, Value: math.NaN()}
+		Measure: r.Measure, Split: r.Split, Pairs: r.Pairs, Why: r.Why, Comparable: true, Value: math.NaN(), Best: r.Best}
 	if !idRE.MatchString(r.ID) {
 		fail("id", "%q: want lower-case letters, digits and - _ . (e.g. \"synthetic-pal-beats-btl\")", r.ID)
 	}

@@ -23,6 +23,8 @@ func TestEmbeddedClaims(t *testing.T) {
 		"pickapic-v2-gain-over-best-baseline": 2.5,
 		"pickapic-v2-pal":                     70.5,
 		"pickapic-v1-pal":                     71,
+		"pickapic-v1-clip-zero-shot":          60.8,
+		"pickapic-v1-pickscore":               70.2,
 		"reddit-tldr-train-pairs":             20969,
 		"reddit-tldr-val-pairs":               2330,
 		"reddit-tldr-test-pairs":              4921,
@@ -45,7 +47,7 @@ func TestEmbeddedClaims(t *testing.T) {
 	}
 	// Every experiment named is an embedded spec or one of the image/text experiments whose specs
 	// are added separately (names agreed with the specs' author).
-	known := map[string]bool{"pick-a-filter": true, "pickapic_v1": true, "pickapic_v2": true, "reddit_tldr": true}
+	known := map[string]bool{"pick_a_filter": true, "pickapic_v1": true, "pickapic_v2": true, "reddit_tldr": true}
 	for _, s := range Specs() {
 		known[s.Name] = true
 	}

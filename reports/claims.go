@@ -116,6 +116,9 @@ func measureOf(c paper.Claim, rw *row) (Summary, map[uint64]float64) {
 func (a *analysis) claimLines(c paper.Claim, g *datasetGroup) []claimLine {
 	var out []claimLine
 	sel := selectRows(g, c.Select)
+	if c.Best {
+		sel = bestRows(c, sel)
+	}
 	where := func(rw *row) string {
 		if g.Label == "all runs" {
 			return rw.Label
@@ -186,6 +189,21 @@ func (a *analysis) claimLines(c paper.Claim, g *datasetGroup) []claimLine {
 		}
 	}
 	return out
+}
+
+// bestRows keeps the row of rows with the highest mean of the claim's measure.
+func bestRows(c paper.Claim, rows []*row) []*row {
+	var best *row
+	bestMean := math.Inf(-1)
+	for _, rw := range rows {
+		if s, _ := measureOf(c, rw); s.N > 0 && s.Mean > bestMean {
+			best, bestMean = rw, s.Mean
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	return []*row{best}
 }
 
 // bestOf is the row of against to compare rw with: for a difference from "the best baseline",
