@@ -66,16 +66,20 @@ func (o Options) withDefaults() (Options, error) {
 // Render reads the run store in storeDir (spec.toml and <run>/result.json; it never re-trains)
 // and writes into outDir:
 //
-//	report.html                       self-contained page, opens with no network
-//	figures/acc_vs_k__<dataset>.png|svg  accuracy vs K per dataset config
-//	figures/few_shot__<dataset>.png|svg  unseen-user accuracy vs pairs per user
-//	tables/accuracy.csv|md|tex        accuracy over seeds per config
-//	tables/paired.csv|md|tex          paired comparison with the baseline
-//	tables/few_shot.csv               the few-shot curves
+//	report.html                             self-contained page, opens with no network
+//	figures/acc_vs_<axis>__<dataset>.png|svg|pdf  accuracy against K (and every swept model axis)
+//	figures/acc_vs_<axis>.png|svg|pdf       the same, dataset configurations as facets
+//	figures/few_shot__<dataset>.*, few_shot.*  unseen-user accuracy vs pairs per user
+//	tables/accuracy.csv|md|tex              accuracy over seeds per config
+//	tables/paired.csv|md|tex                paired comparison with the baseline (seen, unseen)
+//	tables/paired_few_shot.csv|md|tex       the same at each few-shot point
+//	tables/claims.csv|md|tex                the paper's claims against ours (paper/claims.toml)
+//	tables/few_shot.csv                     the few-shot curves
 //
-// The page is the cells of the report's sections (sections.go), in order; the figures and
-// tables are theirs. Files of an earlier report in outDir are overwritten; the output depends
-// only on the store's files and opts, byte for byte.
+// opts override the spec's [report] table (SpecConfig), which overrides the defaults. The page
+// is the cells of the report's sections (sections.go), in order; the figures and tables are
+// theirs. Files of an earlier report in outDir are overwritten; the output depends only on the
+// store's files and opts, byte for byte.
 func Render(storeDir, outDir string, opts Options) error {
 	return render(storeDir, outDir, opts, sections)
 }
