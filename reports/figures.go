@@ -389,6 +389,23 @@ func withPHYs(png []byte, dpi float64) ([]byte, error) {
 // a fixed date of the same length, so the file's cross-reference offsets stay valid.
 type pdfCanvas struct{ *vgpdf.Canvas }
 
+// SetColor hands vgpdf the colour without premultiplied alpha: vgpdf writes RGBA()'s
+// premultiplied components as the colour and then applies the alpha again, which turns a
+// translucent blue band grey in the PDF (vgimg and vgsvg are right).
+func (c pdfCanvas) SetColor(clr color.Color) {
+	if clr == nil {
+		clr = color.Black
+	}
+	c.Canvas.SetColor(straightAlpha{color.NRGBAModel.Convert(clr).(color.NRGBA)})
+}
+
+// straightAlpha reports an NRGBA colour's components unscaled by its alpha.
+type straightAlpha struct{ c color.NRGBA }
+
+func (s straightAlpha) RGBA() (r, g, b, a uint32) {
+	return uint32(s.c.R) * 0x101, uint32(s.c.G) * 0x101, uint32(s.c.B) * 0x101, uint32(s.c.A) * 0x101
+}
+
 var pdfDates = regexp.MustCompile(`/(CreationDate|ModDate) \(D:\d{14}\)`)
 
 func (c pdfCanvas) WriteTo(w io.Writer) (int64, error) {

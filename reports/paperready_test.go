@@ -496,3 +496,18 @@ func TestAccuracyAgainstEachSweptAxis(t *testing.T) {
 		t.Error("--x model.layers does not choose the layers axis alone")
 	}
 }
+
+// vgpdf takes RGBA()'s components as the colour: a translucent Okabe-Ito blue band must reach
+// it as blue (0x72, 0xb2), not premultiplied towards black (0x16, 0x23), or the PDF shows grey.
+func TestPDFColourNotPremultiplied(t *testing.T) {
+	_, g, b, a := straightAlpha{okabeIto[0]}.RGBA()
+	if g>>8 != 0x72 || b>>8 != 0xb2 || a>>8 != 0xff {
+		t.Errorf("straightAlpha of opaque blue: %x %x %x", g>>8, b>>8, a>>8)
+	}
+	band := okabeIto[0]
+	band.A = 0x33
+	_, g, b, a = straightAlpha{band}.RGBA()
+	if g>>8 != 0x72 || b>>8 != 0xb2 || a>>8 != 0x33 {
+		t.Errorf("straightAlpha of a 20%% blue band: g %x b %x a %x, want 72 b2 33", g>>8, b>>8, a>>8)
+	}
+}
