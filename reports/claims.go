@@ -342,7 +342,9 @@ func ruleText(c paper.Claim) string {
 // claimsTable is the "paper against ours" table: one row per claim.
 func (a *analysis) claimsTable(cs []claimCheck) displayTable {
 	t := displayTable{Header: []string{"claim", "quantity", "paper", "source", "rule", "ours", "verdict"},
-		Right: []bool{false, false, true, false, false, false, false}}
+		Right: []bool{false, false, true, false, false, false, false},
+		// Long texts wrap in LaTeX (a full-width table of a landscape page or a table*).
+		LaTeXCols: `p{0.12\linewidth}p{0.14\linewidth}p{0.07\linewidth}p{0.12\linewidth}p{0.1\linewidth}p{0.25\linewidth}p{0.1\linewidth}`}
 	for _, cc := range cs {
 		var ours []string
 		for _, l := range cc.Lines {

@@ -32,6 +32,9 @@ type displayTable struct {
 	// LaTeX sets a \midrule between configurations. Bold marks cells LaTeX sets in bold.
 	groupOf []*datasetGroup
 	Bold    map[[2]int]bool
+	// LaTeXCols, when set, is the tabular's column specification (p{...} columns wrap long
+	// text, which r and l columns never do); the default follows Right.
+	LaTeXCols string
 }
 
 // markGroup records the dataset config of the row just appended.
@@ -261,7 +264,7 @@ var latexEscaper = strings.NewReplacer(
 	`\`, `\textbackslash{}`, `&`, `\&`, `%`, `\%`, `$`, `\$`, `#`, `\#`, `_`, `\_`,
 	`{`, `\{`, `}`, `\}`, `~`, `\textasciitilde{}`, `^`, `\textasciicircum{}`,
 	pm, `$\pm$`, missing, `---`, "Δ", `$\Delta$`, "<", `$<$`, ">", `$>$`, minus, `$-$`,
-	"≥", `$\geq$`, "≤", `$\leq$`, "×", `$\times$`, "≈", `$\approx$`, "–", `--`,
+	"≥", `$\geq$`, "≤", `$\leq$`, "×", `$\times$`, "≈", `$\approx$`, "–", `--`, "§", `\S{}`,
 )
 
 // latex renders a booktabs table float with its caption and label (tab:NAME) to \input into a
@@ -272,7 +275,11 @@ func (t displayTable) latex(name, caption string) []byte {
 	b.WriteString("% Written by pal report; needs \\usepackage{booktabs}.\n")
 	b.WriteString("\\begin{table}[tbp]\n\\centering\n\\small\n")
 	fmt.Fprintf(&b, "\\caption{%s}\n\\label{tab:%s}\n", latexText(caption), latexLabel(name))
-	b.WriteString(`\begin{tabular}{` + t.alignments("r", "l") + "}\n\\toprule\n")
+	cols := t.LaTeXCols
+	if cols == "" {
+		cols = t.alignments("r", "l")
+	}
+	b.WriteString(`\begin{tabular}{` + cols + "}\n\\toprule\n")
 	line := func(r int, cells []string) {
 		for i, c := range cells {
 			if i > 0 {
