@@ -31,6 +31,9 @@ func DescribeSchema(schema Schema) string {
 	if schema.Report != nil {
 		describeFields(&b, "### [report]\n\nHow `pal report` names, orders and draws the results; not part of any run's identity (changing it re-renders, never re-runs) and not sweepable. `pal report` flags override it.\n\n", schema.Report, false)
 	}
+	if schema.Slurm != nil {
+		describeFields(&b, "### [slurm]\n\nUsed by `pal run SPEC --slurm` only (its flags win); never part of a run, never swept.\n\n", schema.Slurm, false)
+	}
 	return strings.TrimRight(b.String(), "\n") + "\n"
 }
 
@@ -45,7 +48,7 @@ func describeTable(b *strings.Builder, heading string, ctor func() any) {
 	describeFields(b, heading, ctor, true)
 }
 
-// describeFields writes a table's keys; sweepable says whether its scalars may be swept.
+// describeFields is describeTable; sweepable says whether the table's scalars may be lists.
 func describeFields(b *strings.Builder, heading string, ctor func() any, sweepable bool) {
 	b.WriteString(heading)
 	st, err := schemaOf(ctor)

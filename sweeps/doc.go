@@ -38,4 +38,11 @@
 // the run keeps) and runs.csv. A rerun skips runs whose result is "ok" and retries failed ones;
 // runs interrupted by cancellation leave nothing and are redone. Options.Plan lets the runner
 // order the runs (those sharing a data set together) without changing any result.
+//
+// # Back-ends
+//
+// Execute is the local back-end: a bounded pool in this process. The Slurm back-end (package
+// sweeps/slurm, `pal run --slurm`) submits the runs as an array job whose tasks call RunOne,
+// the function Execute runs each run with, and write through the same run store, so a run's
+// result has the same bits whichever back-end ran it.
 package sweeps

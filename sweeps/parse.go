@@ -192,6 +192,7 @@ type compiledSchema struct {
 	train    *structSchema
 	fewshot  *structSchema
 	report   *structSchema
+	slurm    *structSchema
 	src      Schema
 }
 
@@ -231,6 +232,11 @@ func compileSchema(s Schema) (*compiledSchema, error) {
 			errs = append(errs, fmt.Errorf("sweeps: schema of [report]: %w", err))
 		}
 	}
+	if s.Slurm != nil {
+		if cs.slurm, err = schemaOf(s.Slurm); err != nil {
+			errs = append(errs, fmt.Errorf("sweeps: schema of [slurm]: %w", err))
+		}
+	}
 	// A default outside its own bounds would make every spec fail on a key it never set.
 	check := func(what string, ctor func() any, st *structSchema) {
 		if st == nil {
@@ -258,6 +264,9 @@ func compileSchema(s Schema) (*compiledSchema, error) {
 	}
 	if s.Report != nil {
 		check("[report]", s.Report, cs.report)
+	}
+	if s.Slurm != nil {
+		check("[slurm]", s.Slurm, cs.slurm)
 	}
 	if len(s.Datasets) == 0 || len(s.Models) == 0 {
 		errs = append(errs, errors.New("sweeps: schema needs at least one dataset kind and one model kind"))
@@ -337,6 +346,9 @@ func (p *parser) parseTop(raw map[string]any) *Spec {
 	if p.schema.report != nil {
 		known = append(known, "report")
 	}
+	if p.schema.slurm != nil {
+		known = append(known, "slurm")
+	}
 	for _, key := range p.sortedKeys(raw, nil) {
 		v := raw[key]
 		line := p.loc.line(key)
@@ -376,6 +388,8 @@ func (p *parser) parseTop(raw map[string]any) *Spec {
 			for _, a := range p.report.axes {
 				p.errorf(a.line, p.report.label, a.field.Key, "[report] cannot be swept: give one value (a report shows the runs; it does not multiply them)")
 			}
+		case key == "slurm" && p.schema.slurm != nil:
+			spec.Slurm = p.parseSlurm(v)
 		default:
 			p.errorf(line, "", key, "unknown top-level key%s", didYouMean(key, known, "top-level keys"))
 		}
@@ -906,4 +920,17 @@ func helpSuffix(f *fieldInfo) string {
 		return ""
 	}
 	return fmt.Sprintf(" (%s: %s)", f.Key, f.Help)
+}
+
+// parseSlurm decodes [slurm], the batch back-end's defaults (flags of `pal run --slurm` win):
+// not part of any run, so it cannot sweep.
+func (p *parser) parseSlurm(v any) any {
+	s := p.parsePlain(v, "slurm", p.schema.slurm, p.schema.src.Slurm)
+	for _, a := range s.axes {
+		p.errorf(a.line, s.label, a.field.Key, "[slurm] cannot sweep: give one value, not a list")
+	}
+	if len(s.axes) > 0 {
+		return nil
+	}
+	return s.build(nil)
 }

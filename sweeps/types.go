@@ -20,6 +20,9 @@ type Schema struct {
 	// Report is the [report] table: how the report shows the results. It is validated like
 	// the others but cannot be swept and is not part of any run's config or identity.
 	Report func() any
+	// Slurm is [slurm], the batch back-end's settings (nil: a spec may not have the table).
+	// They are not part of any run: they never change a run id.
+	Slurm func() any
 }
 
 // Spec is a parsed and validated spec file.
@@ -36,6 +39,9 @@ type Spec struct {
 	// Axes lists the swept parameters ("dataset.k_true", "model.k", ...) in spec order, then
 	// "model" (the model name) and "seed". runs.csv has one column for each.
 	Axes []string
+	// Slurm is the decoded [slurm] table (a pointer to Schema.Slurm's struct), nil when the
+	// spec has none.
+	Slurm any
 }
 
 // Run is one fully resolved configuration: dataset x model x train x fewshot x seed.

@@ -1,6 +1,8 @@
 // Command pal runs PAL experiments from TOML specs and renders their reports.
 //
 //	pal run SPEC.toml [-j N] [--out DIR]   run every run of a spec (resumable)
+//	pal run SPEC.toml --slurm [...]        submit the runs as a Slurm array job (slurm.go)
+//	pal status DIR                         runs done, failed, running, pending (status.go)
 //	pal report DIR [--out DIR]             render the report of a run store
 //	pal reproduce [--out DIR] [-j N]       run the paper's embedded experiments and report them
 //	pal reproduce-md STORE...              rewrite REPRODUCE.md's generated tables from run stores
@@ -71,6 +73,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdRun(rest, stdout, stderr)
 	case "report":
 		return cmdReport(rest, stdout, stderr)
+	case "status":
+		return cmdStatus(rest, stdout, stderr)
+	case "run-one":
+		return cmdRunOne(rest, stdout, stderr)
 	case "reproduce":
 		return cmdReproduce(rest, stdout, stderr)
 	case "reproduce-md":
@@ -100,6 +106,9 @@ func usage(w io.Writer) {
 
 Usage:
   pal run SPEC.toml [-j N] [--out DIR]   run every run of a spec; rerunning skips complete runs
+  pal run SPEC.toml --slurm [--partition P] [--max-parallel N] [--time T] [--mem M] [--report]
+                                         submit the runs as a Slurm array job into the run store
+  pal status DIR                         runs done, failed (why), running, pending; exit 0 when complete
   pal report DIR [--out DIR]             render report.html, figures and tables of a run store
   pal reproduce [--out DIR] [-j N]       run the paper's embedded experiments and their reports
   pal reproduce-md STORE...              rewrite REPRODUCE.md's generated tables from run stores
@@ -195,11 +204,13 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		"Runs every run of the spec, at most N at once, into DIR (default results/<spec name>):\n"+
 		"DIR/<run id>/result.json per run and DIR/runs.csv; then renders DIR/report.\n"+
 		"Runs already complete in DIR are skipped, so an interrupted sweep resumes.\n"+
+		"With --slurm the runs are submitted as a Slurm array job instead (README: On a cluster).\n"+
 		"The spec format is in README.md; `pal schema` lists every key.", stderr)
 	ex := addExecFlags(fs)
 	out := fs.String("out", "", "output folder (default results/<spec name>)")
 	noReport := fs.Bool("no-report", false, "do not render the report after the runs")
 	saveModels := fs.Bool("save-models", false, "keep each PAL run's fitted model as DIR/<run id>/model.safetensors (for pal score)")
+	sl := addSlurmFlags(fs)
 	pos, code, ok := ex.parse(fs, args, 1, "want exactly one spec file, e.g. pal run sweep.toml")
 	if !ok {
 		return code
@@ -212,6 +223,12 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	dir := *out
 	if dir == "" {
 		dir = filepath.Join("results", spec.Name)
+	}
+	if so, err := sl.options(spec); err != nil {
+		fmt.Fprintf(stderr, "pal run: %v\n", err)
+		return exitBadInput
+	} else if sl.on {
+		return submitSlurm(spec, filepath.Dir(pos[0]), dir, ex.cache, *saveModels, so, stdout, stderr)
 	}
 	code = execute(spec, filepath.Dir(pos[0]), dir, ex.jobs, ex.cache, *saveModels, stderr)
 	if code == exitBadInput || code == exitInterrupted || *noReport {
@@ -234,8 +251,8 @@ func execute(spec *sweeps.Spec, specDir, out string, jobs int, cache string, sav
 	}
 	defer store.Close()
 	runner := &experiment.Runner{Env: datasets.Env{SpecDir: specDir, CacheDir: cache}, SaveModels: saveModels}
-	err = nil
-	if limit, source, ok := sysmem.Limit(); ok {
+	err = slurmBusy(store) // Slurm tasks of this store still at work
+	if limit, source, ok := sysmem.Limit(); ok && err == nil {
 		var warn string
 		if warn, err = runner.CheckMemory(spec, jobs, limit, source); warn != "" {
 			fmt.Fprintf(stderr, "pal: warning: %s\n", warn)
@@ -307,6 +324,7 @@ func cmdReport(args []string, stdout, stderr io.Writer) int {
 	if dir == "" {
 		dir = filepath.Join(pos[0], "report")
 	}
+	rebuildAfterSlurm(pos[0], stderr) // Slurm tasks do not write runs.csv (status.go)
 	return renderReportOpts(pos[0], dir, opts, stdout, stderr)
 }
 
@@ -333,6 +351,7 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("out", filepath.Join("results", "reproduce"), "output folder")
 	ex := addExecFlags(fs)
 	only := fs.String("only", "", "run only the named experiment (e.g. synthetic)")
+	sl := addSlurmFlags(fs)
 	_, code, ok := ex.parse(fs, args, 0, "(flags only)")
 	if !ok {
 		return code
@@ -360,6 +379,16 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		dir := filepath.Join(*out, ps.Name)
+		if so, err := sl.options(spec); err != nil || sl.on { // --slurm: submit each experiment (slurm.go)
+			if err != nil {
+				fmt.Fprintf(stderr, "pal reproduce: %s: %v\n", ps.Name, err)
+				return exitBadInput
+			}
+			if rc := submitSlurm(spec, "", dir, ex.cache, false, so, stdout, stderr); rc != exitOK {
+				return rc
+			}
+			continue
+		}
 		rc := execute(spec, "", dir, ex.jobs, ex.cache, false, stderr)
 		if rc == exitInterrupted || rc == exitBadInput {
 			return rc

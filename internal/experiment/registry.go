@@ -17,6 +17,7 @@ import (
 	"github.com/pal-harness/pal/models"
 	"github.com/pal-harness/pal/reports"
 	"github.com/pal-harness/pal/sweeps"
+	"github.com/pal-harness/pal/sweeps/slurm"
 )
 
 // Schema lists every kind a spec may name: the one registry. Each constructor returns the
@@ -42,6 +43,7 @@ func Schema() sweeps.Schema {
 		Train:   func() any { return models.DefaultTrain() },
 		FewShot: func() any { return models.DefaultFewShot() },
 		Report:  func() any { return reports.DefaultSpecConfig() },
+		Slurm:   func() any { return slurm.Default() },
 	}
 }
 

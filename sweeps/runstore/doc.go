@@ -10,6 +10,8 @@
 //	<run id>/result.json  one per run: config, seeds, provenance, metrics (Result)
 //	<run id>/...          files a run keeps beside it (a fitted model)
 //	.lock                 while a writer holds the store
+//	<run id>/.claim       while a batch task (Slurm) runs that run (claim.go)
+//	slurm/<n>/            a batch submission: its frozen run list, job scripts, logs (submission.go)
 //
 // Every file is written to a temporary file in the same folder, synced and renamed into place,
 // so a crash leaves the old file or the new one, never a torn one. A run's extra files are
@@ -19,6 +21,10 @@
 // writer's pid, host and start time, refreshed while it is held); a second writer gets a
 // *LockedError naming the holder. A lock whose process is gone (same host) or that has not been
 // refreshed for StaleAfter (another host sharing the folder) is stale and taken over.
+//
+// Batch tasks write without the store's lock: each writes only its own runs' folders, each
+// under the run's claim, and never runs.csv, which the owner rebuilds (RebuildRunsCSV). See
+// claim.go and package sweeps/slurm.
 //
 // Runs of an earlier version of the spec stay on disk (a rerun of that version reuses them),
 // but they are not runs of the current spec: Load sets them apart as stale, and reports list

@@ -57,8 +57,32 @@ type lock struct {
 
 // acquire takes the lock of the store in dir, taking over a stale one.
 func acquire(dir, command string) (*lock, error) {
+	l, err := acquirePath(filepath.Join(dir, LockFile), command)
+	var held *heldError
+	if errors.As(err, &held) {
+		return nil, &LockedError{Dir: dir, Holder: held.holder, Age: held.age}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("locking run store %s: %w", dir, err)
+	}
+	return l, nil
+}
+
+// heldError is acquirePath's answer when a live holder has the lock file.
+type heldError struct {
+	holder LockInfo
+	age    time.Duration
+}
+
+func (e *heldError) Error() string {
+	return fmt.Sprintf("held by pid %d on host %s", e.holder.PID, e.holder.Host)
+}
+
+// acquirePath creates the lock file at path exclusively (the store's lock, or a run's claim),
+// taking over a stale one; a *heldError when a live holder has it.
+func acquirePath(path, command string) (*lock, error) {
 	host, _ := os.Hostname()
-	l := &lock{path: filepath.Join(dir, LockFile), info: LockInfo{PID: os.Getpid(), Host: host, Started: time.Now(), Command: command}}
+	l := &lock{path: path, info: LockInfo{PID: os.Getpid(), Host: host, Started: time.Now(), Command: command}}
 	body, err := json.Marshal(l.info)
 	if err != nil {
 		return nil, err
@@ -72,17 +96,17 @@ func acquire(dir, command string) (*lock, error) {
 			}
 			if werr != nil {
 				os.Remove(l.path)
-				return nil, fmt.Errorf("locking run store %s: %w", dir, werr)
+				return nil, werr
 			}
 			l.start()
 			return l, nil
 		}
 		if !errors.Is(err, fs.ErrExist) {
-			return nil, fmt.Errorf("locking run store %s: %w", dir, err)
+			return nil, err
 		}
 		held, age, stale := inspect(l.path, host)
 		if !stale || attempt > 0 {
-			return nil, &LockedError{Dir: dir, Holder: held, Age: age}
+			return nil, &heldError{holder: held, age: age}
 		}
 		// Take over a stale lock: rename it away first, so that of two processes taking it
 		// over at once only one removes it, and the other finds the new holder's lock.
