@@ -83,6 +83,9 @@ func (a *analysis) fewShotChart(gi int, g *datasetGroup) (chartSpec, bool) {
 	cs.Series = append(cs.Series, curves...)
 	cs.GroupRefLegend = "seen-user test acc."
 	cs.Caption = spreadNote + stripNote + " Dashed lines in a curve's colour are that configuration's seen-user test accuracy, the level a new user would reach with unlimited pairs."
+	if len(curves) > 2 {
+		cs.Caption += " Curves are shifted a little sideways so that their error bars stay apart."
+	}
 	if flat > 0 {
 		cs.Caption += " Models whose accuracy does not change with the pairs (nothing to adapt: one reward for everybody, or a single prototype) are drawn once, as a level line with a ± std band."
 	}
