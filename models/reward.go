@@ -23,6 +23,13 @@ type Servable interface {
 	ItemRewards(items Matrix, prompt, w []float64) ([]float64, error)
 }
 
+// FreeUsers is implemented by a Servable whose users are free vectors rather than mixture
+// weights (a user embedding, a user's own reward parameters): a known user is served with its
+// raw row of the user table, and a new user may be any K finite values.
+type FreeUsers interface {
+	UsersAreFreeVectors()
+}
+
 // Loadable is implemented by the config of a model kind whose fitted models can be read back
 // (PAL-A, PAL-B, BTL): NewServable builds an untrained model of this config for the users and
 // dimensions a model file describes (d holds them, without pairs). ParamCount is the number of
@@ -116,8 +123,9 @@ func LoadModel(path string, decode ConfigDecoder) (*Model, error) {
 func (m *Model) Params() []*Param { return m.s.Params() }
 
 // UserWeights returns the mixture weights a known user is scored with: softmax(W/tau), or the
-// one-hot argmax for a model trained with partition = true (as its evaluation did). A model
-// that ignores the user (K = 0) knows no users.
+// one-hot argmax for a model trained with partition = true (as its evaluation did); for a model
+// whose users are free vectors (FreeUsers), the user's raw row. A model that ignores the user
+// (K = 0) knows no users.
 func (m *Model) UserWeights(id string) ([]float64, error) {
 	u, ok := m.user[id]
 	if !ok {
@@ -127,6 +135,11 @@ func (m *Model) UserWeights(id string) ([]float64, error) {
 		return nil, fmt.Errorf("unknown user %q: the model knows %d users, e.g. %s; or give --weights for a new user", id, len(m.user), m.someUsers(5))
 	}
 	w := make([]float64, m.Info.K)
+	if _, free := m.s.(FreeUsers); free {
+		raw, _ := m.s.Users().UserW(u)
+		copy(w, raw)
+		return w, nil
+	}
 	m.s.Users().WeightsInto(u, true, w)
 	return w, nil
 }
@@ -140,11 +153,23 @@ func (m *Model) someUsers(n int) string {
 }
 
 // CheckWeights reports whether w can be a user's mixture weights: K finite, non-negative
-// values summing to 1 (within 1e-6); none for a model that ignores the user.
+// values summing to 1 (within 1e-6); K finite values for a model whose users are free vectors
+// (FreeUsers); none for a model that ignores the user.
 func (m *Model) CheckWeights(w []float64) error {
 	if m.Info.K == 0 {
 		if len(w) > 0 {
 			return fmt.Errorf("%d weights given, but this %s model gives every user the same reward: leave out --weights", len(w), m.Info.Kind)
+		}
+		return nil
+	}
+	if _, free := m.s.(FreeUsers); free {
+		if len(w) != m.Info.K {
+			return fmt.Errorf("%d values given, a user of this %s model is %d values: give %d comma-separated values", len(w), m.Info.Kind, m.Info.K, m.Info.K)
+		}
+		for i, v := range w {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("value %d is %v: a user's values are finite", i+1, v)
+			}
 		}
 		return nil
 	}

@@ -39,6 +39,13 @@ func Schema() sweeps.Schema {
 			"pal-b":    func() any { return models.DefaultPALB() },
 			"btl":      func() any { return baselines.DefaultBTL() },
 			"imported": func() any { return baselines.DefaultImported() },
+			// The peer methods (README "Peer methods").
+			"mix-btl":    func() any { return baselines.DefaultMixBTL() },
+			"lore":       func() any { return baselines.DefaultLoRe() },
+			"individual": func() any { return baselines.DefaultIndividual() },
+			"user-id":    func() any { return baselines.DefaultUserID() },
+			"dpl":        func() any { return baselines.DefaultDPL() },
+			"vpl":        func() any { return baselines.DefaultVPL() },
 		},
 		Train:   func() any { return models.DefaultTrain() },
 		FewShot: func() any { return models.DefaultFewShot() },
