@@ -33,7 +33,7 @@ BLAS_NOTE := matrix multiply: float32 on internal/sgemm, float64 on $(if \
 # Packages that run work concurrently: their tests also run under the race detector.
 RACE_PKGS := ./sweeps/ ./sweeps/runstore/ ./internal/experiment/ ./cmd/pal/ ./datasets/download/ ./datasets/embed/ ./internal/sgemm/ ./internal/par/
 
-.PHONY: all build test vet fmt-check unit unit-purego unit-openblas no-openblas race fuzz reproduce bench bench-scale docs clean
+.PHONY: all build test vet fmt-check unit unit-purego unit-openblas no-openblas race fuzz reproduce reproduce-md bench bench-scale docs clean
 
 all: build
 
@@ -94,6 +94,11 @@ fuzz:
 
 reproduce: build
 	./$(BIN) reproduce --out $(OUT) -j $(JOBS)
+
+# REPRODUCE.md's generated tables (the blocks between <!-- pal:begin NAME --> and
+# <!-- pal:end -->) from the stores of `make reproduce`; the prose around them is kept.
+reproduce-md: build
+	./$(BIN) reproduce-md --file REPRODUCE.md $(wildcard $(OUT)/*/)
 
 docs:
 	$(GO) test ./cmd/pal -run SpecReference -update

@@ -18,6 +18,9 @@ type Spec struct {
 	Source []byte
 }
 
+// claimsName is the one TOML file of paper/ that is not an experiment.
+const claimsName = "claims.toml"
+
 // Specs returns the embedded experiments in name order.
 func Specs() []Spec {
 	names, err := fs.Glob(specs, "*.toml")
@@ -27,6 +30,9 @@ func Specs() []Spec {
 	sort.Strings(names)
 	var out []Spec
 	for _, n := range names {
+		if n == claimsName {
+			continue // the paper's claims, not an experiment (claims.go)
+		}
 		src, err := specs.ReadFile(n)
 		if err != nil {
 			panic(err) // embedded files are always readable

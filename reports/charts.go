@@ -28,6 +28,11 @@ type chartSpec struct {
 	// Categories, when set, make x a category axis: category i sits at x = i (setCategories).
 	Categories []string
 	Series     []chartSeries
+	// Figure, when set, names a figure file (without extension) that draws every chart of the
+	// report with the same Figure side by side as facets with one shared y axis and one legend;
+	// Panel labels this chart's facet (its dataset configuration). Each chart keeps its own
+	// file too.
+	Figure, Panel string
 	// GroupRefLegend, when set, is the legend text of a grey dashed sample standing for all the
 	// reference lines that share a curve's colour (the static figure's legend has no toggles).
 	GroupRefLegend string
@@ -53,6 +58,9 @@ type chartSeries struct {
 type chartPoint struct {
 	X, Y, Std, Lo, Hi float64
 	N                 int
+	// Seeds are the per-seed values behind the mean (percent), drawn as a strip of small
+	// points beside it so that one bad seed shows as such; nil for none.
+	Seeds []float64
 }
 
 // chartSample is every value of one category: one per user, say.
@@ -172,6 +180,56 @@ func stripOffsets(n int, half float64) []float64 {
 	return out
 }
 
+// pointSeeds is pointOf with the per-seed values (fractions) for the strip.
+func pointSeeds(x float64, s Summary, bySeed map[uint64]float64) chartPoint {
+	p := pointOf(x, s)
+	for _, v := range perSeed(bySeed) {
+		p.Seeds = append(p.Seeds, pct(v))
+	}
+	return p
+}
+
+// dodge is how far a line series is shifted along x so that the error bars of series sharing
+// x values do not sit on top of each other: the line series of a chart spread over a tenth of
+// the smallest gap between x values (in log10 units on a log axis), in series order. shift
+// applies it to an x value.
+func (cs *chartSpec) dodge(s *chartSeries) (shift func(float64) float64) {
+	i, n := 0, 0
+	for j := range cs.Series {
+		if _, ok := cs.Series[j].Kind.(lineKind); !ok {
+			continue
+		}
+		if &cs.Series[j] == s {
+			i = n
+		}
+		n++
+	}
+	if n < 2 || len(cs.XTicks) < 1 {
+		return func(x float64) float64 { return x }
+	}
+	gap := math.Inf(1)
+	prev := math.NaN()
+	for _, x := range cs.XTicks {
+		v := x
+		if cs.LogX {
+			v = math.Log10(x)
+		}
+		if !math.IsNaN(prev) && v-prev > 0 {
+			gap = math.Min(gap, v-prev)
+		}
+		prev = v
+	}
+	if math.IsInf(gap, 1) {
+		gap = 1
+	}
+	off := 0.1 * gap * (float64(i)/float64(n-1) - 0.5)
+	if cs.LogX {
+		f := math.Pow(10, off)
+		return func(x float64) float64 { return x * f }
+	}
+	return func(x float64) float64 { return x + off }
+}
+
 func pointOf(x float64, s Summary) chartPoint {
 	p := chartPoint{X: x, Y: pct(s.Mean), Std: pct(s.Std), Lo: math.NaN(), Hi: math.NaN(), N: s.N}
 	if s.N >= 2 {
@@ -180,17 +238,16 @@ func pointOf(x float64, s Summary) chartPoint {
 	return p
 }
 
-// palette is Tableau 10: distinguishable, and readable by most colour-blind readers.
-var palette = []color.NRGBA{
-	{0x4e, 0x79, 0xa7, 0xff}, {0xf2, 0x8e, 0x2b, 0xff}, {0xe1, 0x57, 0x59, 0xff},
-	{0x76, 0xb7, 0xb2, 0xff}, {0x59, 0xa1, 0x4f, 0xff}, {0xed, 0xc9, 0x48, 0xff},
-	{0xb0, 0x7a, 0xa1, 0xff}, {0xff, 0x9d, 0xa7, 0xff}, {0x9c, 0x75, 0x5f, 0xff},
-	{0xba, 0xb0, 0xac, 0xff},
-}
+// palette is Okabe-Ito (display.go), the colour-blind-safe palette of every figure; a
+// section colours a series by analysis.colorOf so that it keeps its colour across figures.
+var palette = okabeIto
 
 var refColor = color.NRGBA{0x33, 0x33, 0x33, 0xff}
 
 const spreadNote = "Points are means over seeds; bars and bands span ± one sample standard deviation over seeds (the spread of replicates, not a confidence interval: see the tables for those)."
+
+// stripNote explains the small points beside the means of a line chart.
+const stripNote = " The small faint points beside each mean are the single seeds."
 
 // setXRange pads the axis around the data so that end points and their error bars are not cut
 // by the frame.
@@ -242,6 +299,8 @@ func allIntegers(xs []float64) bool {
 	return true
 }
 
+// colorer hands out palette colours in order, for a chart whose series are not model
+// configurations (analysis.colorOf is for those).
 type colorer struct{ i int }
 
 func newColorer() *colorer { return &colorer{} }

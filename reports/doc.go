@@ -8,10 +8,20 @@
 // training anything. It does not run experiments, and it draws no conclusions beyond the
 // statistics it shows.
 //
+// Every output is meant to go into a paper as it is: figures at a column's 3.25 in (or 6.75 in)
+// with 8-9 pt text, the legend below, no baked-in title, one Okabe-Ito colour per model
+// configuration across the report, display names ("PAL-A, K = 3") instead of spec keys, PNG at
+// 300 dpi, SVG and PDF; LaTeX tables as captioned, labelled booktabs floats. The "paper against
+// ours" cell checks the claims of paper/claims.toml on the store (claims.go), and
+// MarkdownBlocks/UpdateMarkdown keep REPRODUCE.md's tables generated from stores. A spec's
+// [report] table (SpecConfig) and pal report's flags (Options) choose names, order, baseline,
+// x axes, figure size, Holm correction and bold best values.
+//
 // Grouping is generic: a dataset config is the combination of the swept "dataset.*" values, a
 // model config is the model name with every other swept value ("model.*", "train.*", ...), and
-// seeds are the replicates aggregated over. The accuracy-vs-K chart puts "model.k" on the x axis;
-// a model without that axis (BTL) is drawn as a horizontal line.
+// seeds are the replicates aggregated over. The accuracy-against charts put each numeric swept
+// model axis (model.k first) on the x axis; a model without that axis (BTL) is drawn as a
+// horizontal line.
 //
 // The report is a list of sections (sections.go), one cell of the page each: a section is a
 // type whose build method returns the cell's title, text, charts and tables from the analysis,

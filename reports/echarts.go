@@ -96,6 +96,7 @@ const (
     v[2].toFixed(2) + ' to ' + v[4].toFixed(2) + ', whiskers ' + v[1].toFixed(2) + ' to ' + v[5].toFixed(2);
 }`
 	stripTooltipJS   = `function (p) { return p.seriesName + '<br/>' + p.name + ': ' + p.value[1].toFixed(2) + 'UNIT'; }`
+	seedTooltipJS    = `function (p) { return p.seriesName + '<br/>one seed: ' + p.value[1].toFixed(2) + 'UNIT'; }`
 	scatterTooltipJS = `function (p) { return p.seriesName + '<br/>(' + p.value[0] + ', ' + p.value[1] + ')'; }`
 )
 
@@ -185,30 +186,38 @@ func (cs *chartSpec) js(fn string) string {
 
 func (lineKind) echarts(c *charts.Line, cs *chartSpec, s *chartSeries) {
 	name, col := s.legendName(), cssColor(s.Color)
+	shift := cs.dodge(s)
 	data := make([]opts.LineData, len(s.Points))
+	var strip []any
 	for i, p := range s.Points {
-		data[i] = opts.LineData{Value: []any{p.X, num(p.Y), num(p.Std), p.N}}
+		data[i] = opts.LineData{Value: []any{round6(shift(p.X)), num(p.Y), num(p.Std), p.N}}
+		for _, v := range p.Seeds {
+			strip = append(strip, []any{round6(shift(p.X)), num(v)})
+		}
 	}
 	c.AddSeries(name, data,
 		charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(true), SymbolSize: 7}),
 		charts.WithItemStyleOpts(opts.ItemStyle{Color: col}),
 		charts.WithLineStyleOpts(opts.LineStyle{Color: col, Width: 2}))
-	echartsErrorBars(c, cs, s, 0, nil)
+	if len(strip) > 0 { // the single seeds beside the mean
+		c.MultiSeries = append(c.MultiSeries, charts.SingleSeries{
+			Name: name, Type: types.ChartScatter, Data: strip, SymbolSize: 4,
+			ItemStyle:     &opts.ItemStyle{Color: col, Opacity: opts.Float(0.45)},
+			SeriesTooltip: &opts.SeriesTooltip{Formatter: opts.FuncOpts(cs.js(seedTooltipJS))},
+		})
+	}
+	echartsErrorBars(c, cs, s, shift, nil)
 }
 
 // echartsErrorBars draws the points' ± std spread at x + dx, as a custom series; tooltip overrides
 // the chart's tooltip for them when set.
-func echartsErrorBars(c *charts.Line, cs *chartSpec, s *chartSeries, dx float64, tooltip *opts.SeriesTooltip) {
+func echartsErrorBars(c *charts.Line, cs *chartSpec, s *chartSeries, shift func(float64) float64, tooltip *opts.SeriesTooltip) {
 	var bars []any
 	for _, p := range s.Points {
 		if math.IsNaN(p.Lo) {
 			continue
 		}
-		x := p.X
-		if dx != 0 {
-			x = round6(p.X + dx)
-		}
-		v := []any{x, num(p.Lo), num(p.Hi)}
+		v := []any{round6(shift(p.X)), num(p.Lo), num(p.Hi)}
 		if tooltip == nil {
 			bars = append(bars, v)
 		} else {
@@ -285,7 +294,7 @@ func (barsKind) echarts(c *charts.Line, cs *chartSpec, s *chartSeries) {
 		ItemStyle:     &opts.ItemStyle{Color: cssColor(s.Color)},
 		SeriesTooltip: &opts.SeriesTooltip{Formatter: opts.FuncOpts(cs.js(barTooltipJS))},
 	})
-	echartsErrorBars(c, cs, s, dx, &opts.SeriesTooltip{Formatter: opts.FuncOpts(cs.js(categoryBarTooltipJS))})
+	echartsErrorBars(c, cs, s, func(x float64) float64 { return x + dx }, &opts.SeriesTooltip{Formatter: opts.FuncOpts(cs.js(categoryBarTooltipJS))})
 }
 
 func (boxKind) echarts(c *charts.Line, cs *chartSpec, s *chartSeries) {

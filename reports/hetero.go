@@ -299,8 +299,6 @@ func (a *analysis) rowStem(rw *row) string {
 	return joinStem(sanitize(rw.Model), fileStem(rw.Params, a.Short))
 }
 
-var nan = math.NaN()
-
 // intervalText is "95% CI 1.2–3.4 pp, 5 seeds" for a fraction summary shown in points.
 func (a *analysis) intervalText(s Summary) string {
 	if s.N < 2 || math.IsNaN(s.Lo) {

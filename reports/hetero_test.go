@@ -21,7 +21,7 @@ func TestHeteroSectionsOnFakeStore(t *testing.T) {
 	// (0, 0.02, 0.04), (0.04, -0.04, -0.02); group 0 gets +8 points and the others -8, so the
 	// groups reach 76.00, 64.00 and 61.33%: worst 61.33, gap 14.67. Seeds 2 and 3 add 2 and 4
 	// points to everything: worst groups 61.33, 63.33, 65.33 (mean 63.33, std 2.00).
-	wantIn(t, "groups.md", tab("groups.md"), "| 3 | btl | — | 3 | 63.33 ± 2.00 |", "| 14.67 |")
+	wantIn(t, "groups.md", tab("groups.md"), "| 3 | BTL | 3 | 63.33 ± 2.00 |", "| 14.67 |")
 	// PAL-A with K = 3 gives every group the same mean offset pattern without the ±8.
 	// Recovery: K = 3 puts each group on its own prototype (ARI 1); K = 2 merges groups 0 and 2
 	// onto prototype 0: sum C(n_ij, 2) = 9, rows 9, columns C(6,2)+C(3,2) = 18, expected
@@ -29,20 +29,20 @@ func TestHeteroSectionsOnFakeStore(t *testing.T) {
 	// H(P) = -(2/3 ln 2/3 + 1/3 ln 1/3) = 0.6365: 0.734. The weight on the matched prototype
 	// is 0.65, 0.70, 0.75 by seed: TV 0.35, 0.30, 0.25 (seed 3 of K = 3 failed: 0.325 ± 0.035).
 	rec := tab("recovery.md")
-	wantIn(t, "recovery.md", rec, "| 3 | pal-a | 2 | 0.500 ± 0.000 |", "0.734 ± 0.000", "| 3 | pal-a | 3 | 1.000 ± 0.000 |", "0.325 ± 0.035")
+	wantIn(t, "recovery.md", rec, "| 3 | PAL-A, K = 2 | 0.500 ± 0.000 |", "0.734 ± 0.000", "| 3 | PAL-A, K = 3 | 1.000 ± 0.000 |", "0.325 ± 0.035")
 	// The users' mean weight vector is uniform at K = k_true = 3 (three users per group):
 	// effective number 3.00 both ways.
-	wantIn(t, "prototypes_used.md", tab("prototypes_used.md"), "| 3 | pal-a | 3 | 3.00 ± 0.00 | 3.00 ± 0.00 |")
+	wantIn(t, "prototypes_used.md", tab("prototypes_used.md"), "| 3 | PAL-A, K = 3 | 3.00 ± 0.00 | 3.00 ± 0.00 |")
 	// Choosing K on k_true = 3: mean val accuracies 0.72, 0.81, 0.915 (se 0.015): K = 3. Seed
 	// by seed (binomial se of 100 val pairs): 3, 3, and on seed 3 (whose K = 3 run failed)
 	// K = 2 (0.81 - 0.039 > 0.73): right in 2 of 3.
-	wantIn(t, "choose_k.md", tab("choose_k.md"), "| k_true=3 | pal-a | 3 | 3 | 3, 3, 2 | 2 of 3 |")
+	wantIn(t, "choose_k.md", tab("choose_k.md"), "| K_true = 3 | pal-a | 3 | 3 | 3, 3, 2 | 2 of 3 |")
 	// The epoch cap is 13: every seed-3 run (13 epochs) is at the cap.
 	page := readFile(t, filepath.Join(out, "report.html"))
 	wantIn(t, "report.html", page, "stopped at the epoch cap", "Headline findings", "the one-standard-error rule on validation accuracy picks K = 3 for pal-a")
 	// Calibration: only BTL (logistic) is shown; PAL-A (hinge) is left out by name.
 	cal := tab("calibration.md")
-	if strings.Contains(cal, "pal-a") || !strings.Contains(cal, "btl") {
+	if strings.Contains(cal, "PAL-A") || !strings.Contains(cal, "BTL") {
 		t.Errorf("calibration.md should hold btl and not the hinge-trained pal-a:\n%s", cal)
 	}
 	wantIn(t, "report.html", page, "Left out (trained with a loss whose margins are not log-odds)")
@@ -134,7 +134,7 @@ func TestIndexPage(t *testing.T) {
 	must(t, err)
 	// The fake store's k_true = 3 config: pal-a (k=3) has the highest mean seen-user accuracy
 	// (0.90 and 0.93: 91.5%).
-	wantIn(t, "headline", h, "pal-a (k=3) reaches the highest seen-user test accuracy, 91.5%", "Worst group: btl's worst group reaches 63.3%")
+	wantIn(t, "headline", h, "PAL-A, K = 3 reaches the highest seen-user test accuracy, 91.5%", "Worst group: BTL's worst group reaches 63.3%")
 	dir := t.TempDir()
 	path, err := WriteIndex(dir, "Every experiment", []IndexEntry{
 		{Name: "synthetic", Report: "synthetic/report/report.html", Headline: h},
@@ -142,7 +142,7 @@ func TestIndexPage(t *testing.T) {
 	})
 	must(t, err)
 	page := readFile(t, path)
-	wantIn(t, "index.html", page, `<a href="synthetic/report/report.html"><strong>synthetic</strong></a>`, "pal-a (k=3) reaches", "skipped: data set &lt;not on disk&gt;")
+	wantIn(t, "index.html", page, `<a href="synthetic/report/report.html"><strong>synthetic</strong></a>`, "PAL-A, K = 3 reaches", "skipped: data set &lt;not on disk&gt;")
 }
 
 // The simplex cell's finding on the fake store: with K = k_true = 3 every user's largest
@@ -173,6 +173,6 @@ func TestUsersAveragedOverSeedsOnSameData(t *testing.T) {
 	}
 	out := filepath.Join(store, "report")
 	must(t, Render(store, out, Options{}))
-	wantIn(t, "users.md", readFile(t, filepath.Join(out, "tables", "users.md")), "| 3 | pal-a | 3 | test | 9 | 2 | 100.00 | 0.00 | 23.17 |")
+	wantIn(t, "users.md", readFile(t, filepath.Join(out, "tables", "users.md")), "| 3 | PAL-A, K = 3 | test | 9 | 2 | 100.00 | 0.00 | 23.17 |")
 	wantIn(t, "report.html", readFile(t, filepath.Join(out, "report.html")), "9 users, each averaged over 2 seeds of the same data")
 }

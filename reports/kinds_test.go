@@ -90,7 +90,7 @@ func TestChartKindGoldens(t *testing.T) {
 	for name, cs := range kindCharts() {
 		t.Run(name, func(t *testing.T) {
 			var svg bytes.Buffer
-			must(t, renderFigure(&svg, cs, "svg"))
+			must(t, renderFigure(&svg, []chartSpec{cs}, "svg", figureStyle{Size: "column"}))
 			checkGolden(t, svg.Bytes(), filepath.Join("kinds", name+".svg"))
 
 			js, err := echartsJSON(cs)

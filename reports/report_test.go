@@ -105,14 +105,18 @@ func TestRenderTables(t *testing.T) {
 	paired := readFile(t, filepath.Join(out, "tables", "paired.md"))
 
 	wantIn(t, "accuracy.md", acc,
-		"| 3 | btl | — | 72.00 ± 2.00 | [67.03, 76.97] | 70.00 ± 1.00 | [67.52, 72.48] | 95.00 ± 0.00 | 101 | 3 |",
-		"| 3 | pal-a | 2 | 81.00 ± 1.00 | [78.52, 83.48] | 79.00 ± 1.00 | [76.52, 81.48] | 95.00 ± 0.00 | 120 | 3 |",
-		"| 3 | pal-a | 3 | 91.50 ± 2.12 | [72.44, 110.56] | 88.50 ± 0.71 | [82.15, 94.85] | 95.00 ± 0.00 | 130 | 2 |",
+		// The Bayes-optimal accuracies once per dataset configuration, on its first row.
+		"| 3 | BTL | 72.00 ± 2.00 | [67.03, 76.97] | 95.00 ± 0.00 | 70.00 ± 1.00 | [67.52, 72.48] | 95.00 ± 0.00 | 101 | 3 |",
+		"| 3 | PAL-A, K = 2 | 81.00 ± 1.00 | [78.52, 83.48] |  | 79.00 ± 1.00 | [76.52, 81.48] |  | 120 | 3 |",
+		// 91.50 ± 12.706·2.12/√2 = [72.44, 110.56]: cut to 100 and marked.
+		"| 3 | PAL-A, K = 3 | 91.50 ± 2.12 | [72.44, 100.00]* |  | 88.50 ± 0.71 | [82.15, 94.85] |  | 130 | 2 |",
 	)
+	// Unseen-user accuracies are paired too: K = 2 gains 9 points on every seed (0.78-0.69,
+	// 0.79-0.70, 0.80-0.71), so the spread is zero and p is 0.
 	wantIn(t, "paired.md", paired,
-		"| 3 | pal-a | 2 | btl | 3 | 9.00 ± 1.73 | [4.70, 13.30] | 0.012 | — |",
-		"| 3 | pal-a | 3 | btl | 2 | 20.50 ± 0.71 | [14.15, 26.85] | 0.016 | only 2 paired seeds: interval and p-value are unreliable |",
-		"| 3 | pal-a | 1 | btl | 3 | 0.00 ± 1.00 | [-2.48, 2.48] | 1.000 | — |",
+		"| 3 | PAL-A, K = 2 | BTL | 3 | 9.00 ± 1.73 | [4.70, 13.30] | 0.012 | 9.00 ± 0.00 | [9.00, 9.00] | < 0.001 | — |",
+		"| 3 | PAL-A, K = 3 | BTL | 2 | 20.50 ± 0.71 | [14.15, 26.85] | 0.016 | 19.00 ± 0.00 | [19.00, 19.00] | < 0.001 | only 2 paired seeds: interval and p-value are unreliable |",
+		"| 3 | PAL-A, K = 1 | BTL | 3 | 0.00 ± 1.00 | [−2.48, 2.48] | 1.000 | 0.00 ± 1.00 | [−2.48, 2.48] | 1.000 | — |",
 	)
 	// The page shows the same numbers, the n < 3 warning and the failed run with its reason.
 	wantIn(t, "report.html", page,
@@ -127,13 +131,27 @@ func TestRenderTables(t *testing.T) {
 func TestRenderTableFormats(t *testing.T) {
 	_, out := renderFake(t, true, Options{})
 	tex := readFile(t, filepath.Join(out, "tables", "accuracy.tex"))
-	wantIn(t, "accuracy.tex", tex, `\toprule`, `\midrule`, `\bottomrule`, `k\_true`, `72.00 $\pm$ 2.00`, `seen test acc (\%)`, `95\% CI`, `\\`)
+	wantIn(t, "accuracy.tex", tex, `\toprule`, `\midrule`, `\bottomrule`, `K\_true`, `72.00 $\pm$ 2.00`, `seen test acc (\%)`, `95\% CI`, `\\`,
+		`\begin{table}`, `\caption{Seen- and unseen-user`, `\label{tab:accuracy}`, `PAL-A, K = 3`)
+	// A midrule under the header and one between the two dataset configurations.
+	if n := strings.Count(tex, `\midrule`); n != 2 {
+		t.Errorf("accuracy.tex has %d midrules, want 2", n)
+	}
 	if strings.Contains(tex, "±") || strings.Contains(tex, "—") {
 		t.Error("accuracy.tex holds raw ± or — instead of LaTeX")
 	}
 	ptex := readFile(t, filepath.Join(out, "tables", "paired.tex"))
 	if !strings.Contains(ptex, `$\Delta$ seen test acc (pp)`) || !strings.Contains(ptex, `$<$`) && strings.Contains(ptex, "<") {
 		t.Errorf("paired.tex is not escaped:\n%s", ptex)
+	}
+	// True minus signs, and nothing but ASCII for pdflatex.
+	if !strings.Contains(ptex, `[$-$2.48, 2.48]`) {
+		t.Errorf("paired.tex has no true minus sign:\n%s", ptex)
+	}
+	for _, r := range ptex + tex {
+		if r > 0x7e {
+			t.Fatalf("a .tex table holds the non-ASCII character %q", r)
+		}
 	}
 
 	f, err := os.Open(filepath.Join(out, "tables", "accuracy.csv"))
@@ -178,8 +196,9 @@ func TestRenderFigures(t *testing.T) {
 			t.Errorf("%s.png: %v", name, err)
 			continue
 		}
-		if b := img.Bounds(); b.Dx() != 1050 || b.Dy() != 600 {
-			t.Errorf("%s.png is %dx%d, want 1050x600", name, b.Dx(), b.Dy())
+		// A single column, 3.25 in at 300 dpi; the height is the plot's 2.2 in and the legend's.
+		if b := img.Bounds(); b.Dx() != 975 || b.Dy() < 660 || b.Dy() > 1000 {
+			t.Errorf("%s.png is %dx%d, want 975 wide and 660 to 1000 high", name, b.Dx(), b.Dy())
 		}
 		svg := readFile(t, filepath.Join(out, "figures", name+".svg"))
 		if !strings.HasPrefix(svg, "<?xml") || !strings.Contains(svg, "<svg") {
@@ -228,7 +247,7 @@ func TestRenderWithoutK(t *testing.T) {
 	}
 	// Without K the three PAL-A configs of a seed collapse into one config with three runs each.
 	acc := readFile(t, filepath.Join(out, "tables", "accuracy.md"))
-	if !strings.Contains(acc, "| 3 | pal-a |") || strings.Count(acc, "\n") != 2+4 {
+	if !strings.Contains(acc, "| 3 | PAL-A |") || strings.Count(acc, "\n") != 2+4 {
 		t.Errorf("accuracy.md without K:\n%s", acc)
 	}
 }
@@ -412,7 +431,8 @@ func TestRenderAllFailed(t *testing.T) {
 	wantIn(t, "report.html", page, "0 ok", "training diverged", "No paired comparison")
 }
 
-// Without model.k the accuracy chart falls back on another numeric model axis, and says so.
+// Without model.k the accuracy chart is drawn against the other numeric model axis (depth
+// here); asked for model.k by name (pal report --x model.k), it falls back on it and says so.
 func TestRenderFallbackXAxis(t *testing.T) {
 	store := t.TempDir()
 	writeFakeStore(t, store, fakeStore(), true)
@@ -426,10 +446,15 @@ func TestRenderFallbackXAxis(t *testing.T) {
 	out := filepath.Join(store, "report")
 	must(t, Render(store, out, Options{}))
 	page := readFile(t, filepath.Join(out, "report.html"))
-	if !strings.Contains(page, "the chart uses &#34;model.depth&#34; instead") || !strings.Contains(page, "Accuracy vs depth") {
-		t.Error("the fallback axis is not announced")
+	if !strings.Contains(page, "Accuracy vs depth") || strings.Contains(page, "instead") {
+		t.Error("the depth axis is not the default chart's, or is announced as a fallback")
 	}
 	if _, err := os.Stat(filepath.Join(out, "figures", "acc_vs_depth__k_true=3.png")); err != nil {
 		t.Error(err)
+	}
+	must(t, Render(store, out, Options{XAxis: "model.k"}))
+	page = readFile(t, filepath.Join(out, "report.html"))
+	if !strings.Contains(page, "the chart uses &#34;model.depth&#34; instead") || !strings.Contains(page, "Accuracy vs depth") {
+		t.Error("the fallback axis is not announced")
 	}
 }

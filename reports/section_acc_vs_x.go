@@ -6,38 +6,50 @@ import (
 	"strings"
 )
 
-// accVsXSection draws seen-user test accuracy against K (Options.XAxis, or the numeric model
-// axis chooseXAxis falls back on), one chart per dataset config.
+// accVsXSection draws seen-user test accuracy against each numeric swept model axis (K, MLP
+// depth, ...: analysis.XKeys), one chart per axis and dataset config; the dataset configs of an
+// axis are also drawn as the facets of one figure with a shared y axis.
 type accVsXSection struct{}
 
 func (accVsXSection) build(a *analysis) cell {
-	xname := "K"
-	if a.XKey != "" && a.XKey != "model.k" {
-		xname = a.Short[a.XKey]
+	var names []string
+	for _, k := range a.XKeys {
+		names = append(names, a.axisDisplay(k))
 	}
-	c := cell{ID: "acc-vs-x", Title: "Accuracy vs " + xname}
-	if a.XKey != "" {
+	title := "Accuracy vs K"
+	if len(names) > 0 {
+		title = "Accuracy vs " + strings.Join(names, " and vs ")
+	}
+	c := cell{ID: "acc-vs-x", Title: title}
+	missingGroups := false
+	for xi, x := range a.XKeys {
+		n := 0
 		for gi, g := range a.Datasets {
-			if cs, ok := a.accVsXChart(gi, g); ok {
+			if cs, ok := a.accVsXChart(xi, x, gi, g); ok {
 				c.Charts = append(c.Charts, cs)
+				n++
 			}
 		}
+		missingGroups = missingGroups || n < len(a.Datasets)
 	}
 	why := a.XNote
-	if a.XKey != "" && len(c.Charts) < len(a.Datasets) {
-		why = strings.TrimSpace(why + fmt.Sprintf(" Dataset configs without a run that has %q have no chart.", a.XKey))
+	if len(a.XKeys) > 0 && missingGroups {
+		why = strings.TrimSpace(why + " Dataset configs without a run that has the axis have no chart.")
 	}
 	if why != "" {
 		c.Narrative = []para{note(htmlf("%s", why))}
 	}
+	if len(a.Datasets) > 1 && len(c.Charts) > 0 {
+		c.Narrative = append(c.Narrative, muted("The figure files acc_vs_AXIS.png, .svg and .pdf draw the dataset configurations side by side with one y axis, for a paper; the charts here are one per configuration."))
+	}
 	return c
 }
 
-// accVsXChart is seen-user test accuracy against the x axis (K) for one dataset config: one curve
-// per model config without the x axis, a level line for models that have no such axis (BTL), and
-// the Bayes-optimal accuracy as a dashed reference. ok is false when the group has no run with
-// the x axis.
-func (a *analysis) accVsXChart(gi int, g *datasetGroup) (chartSpec, bool) {
+// accVsXChart is seen-user test accuracy against the axis x for one dataset config: one curve
+// per model config without x, a level line for models that do not have the axis (BTL on PAL's
+// K or layers: never a point on another model's axis), and the Bayes-optimal accuracy as a
+// dashed reference. ok is false when the group has no run with the axis.
+func (a *analysis) accVsXChart(xi int, xkey string, gi int, g *datasetGroup) (chartSpec, bool) {
 	xs := map[float64]bool{}
 	type curve struct {
 		name string
@@ -47,17 +59,14 @@ func (a *analysis) accVsXChart(gi int, g *datasetGroup) (chartSpec, bool) {
 	byName := map[string]*curve{}
 	var levels []*row
 	for _, rw := range g.Rows {
-		v, ok := rw.Params.get(a.XKey)
+		v, ok := rw.Params.get(xkey)
 		if !ok {
 			levels = append(levels, rw)
 			continue
 		}
 		x, _ := toFloat(v)
 		xs[x] = true
-		name := rw.Model
-		if l := rw.Params.without(a.XKey).label(a.Short); l != "" {
-			name += " (" + l + ")"
-		}
+		name := a.seriesDisplay(rw.Model, rw.Params.without(xkey))
 		c := byName[name]
 		if c == nil {
 			c = &curve{name: name}
@@ -65,18 +74,25 @@ func (a *analysis) accVsXChart(gi int, g *datasetGroup) (chartSpec, bool) {
 			curves = append(curves, c)
 		}
 		if rw.Seen.N > 0 {
-			c.pts = append(c.pts, pointOf(x, rw.Seen))
+			c.pts = append(c.pts, pointSeeds(x, rw.Seen, rw.seenBySeed))
 		}
 	}
 	if len(xs) == 0 {
 		return chartSpec{}, false
 	}
-	xname := a.Short[a.XKey]
+	xname := a.axisDisplay(xkey)
+	id := fmt.Sprintf("acc-vs-x-%d", gi)
+	if xi > 0 {
+		id = fmt.Sprintf("acc-vs-x%d-%d", xi, gi)
+	}
+	stem := "acc_vs_" + sanitize(a.Short[xkey])
 	cs := chartSpec{
-		ID:     fmt.Sprintf("acc-vs-x-%d", gi),
-		File:   joinStem("acc_vs_"+sanitize(xname), g.FileStem),
+		ID:     id,
+		File:   joinStem(stem, g.FileStem),
+		Figure: stem,
+		Panel:  g.Label,
 		Title:  fmt.Sprintf("Seen-user test accuracy vs %s (%s)", xname, g.Label),
-		XLabel: xname + " (" + a.XKey + ")",
+		XLabel: xname,
 		YLabel: "seen-user test accuracy (%)",
 		YUnit:  "%",
 	}
@@ -84,20 +100,22 @@ func (a *analysis) accVsXChart(gi int, g *datasetGroup) (chartSpec, bool) {
 	// A fallback axis such as a learning rate spans decades: give it a log scale. K never does.
 	lo, hi := sorted[0], sorted[len(sorted)-1]
 	cs.setXRange(sorted, lo > 0 && hi/lo >= 100 && !allIntegers(sorted))
-	colors := newColorer()
 	for _, rw := range levels {
 		if rw.Seen.N > 0 {
-			cs.Series = append(cs.Series, chartSeries{Name: rw.Label, Color: colors.next(), Kind: levelKind{}, Points: []chartPoint{pointOf(0, rw.Seen)}})
+			cs.Series = append(cs.Series, chartSeries{Name: rw.Label, Color: a.colorOf(rw.Label), Kind: levelKind{}, Points: []chartPoint{pointOf(0, rw.Seen)}})
 		}
 	}
 	for _, c := range curves {
 		sort.Slice(c.pts, func(i, j int) bool { return c.pts[i].X < c.pts[j].X })
-		cs.Series = append(cs.Series, chartSeries{Name: c.name, Color: colors.next(), Kind: lineKind{}, Points: c.pts})
+		cs.Series = append(cs.Series, chartSeries{Name: c.name, Color: a.colorOf(c.name), Kind: lineKind{}, Points: c.pts})
 	}
 	if g.Bayes.N > 0 {
 		cs.Series = append(cs.Series, chartSeries{Name: "Bayes-optimal", Color: refColor, Kind: refKind{}, Points: []chartPoint{pointOf(0, g.Bayes)}})
 	}
-	cs.Caption = spreadNote
+	cs.Caption = spreadNote + stripNote
+	if len(curves) > 1 {
+		cs.Caption += " Curves that share x values are shifted a little sideways so that their error bars stay apart."
+	}
 	if len(levels) > 0 {
 		cs.Caption += fmt.Sprintf(" Models without a %s axis are drawn as horizontal lines across the range.", xname)
 	}

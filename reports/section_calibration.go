@@ -61,7 +61,6 @@ func (calibrationSection) build(a *analysis) cell {
 			XLabel: "predicted probability that the left item is preferred (%)", YLabel: "observed share preferring the left item (%)", YUnit: "%",
 			Caption: "One point per bin of predicted probability (ten bins, pairs of all seeds pooled) at the bin's mean prediction and observed frequency; the dark diagonal is perfect calibration.",
 		}
-		colors := newColorer()
 		for _, rw := range g.Rows {
 			_, bins, link := a.calibration(rw, splitSeen)
 			if link == "" {
@@ -71,7 +70,7 @@ func (calibrationSection) build(a *analysis) cell {
 				skipped = append(skipped, fmt.Sprintf("%s (%s, loss %s)", rw.Label, g.Label, link))
 				continue
 			}
-			s := chartSeries{Name: rw.Label, Color: colors.next(), Kind: lineKind{}}
+			s := chartSeries{Name: rw.Label, Color: a.colorOf(rw.Label), Kind: lineKind{}}
 			for _, b := range bins {
 				if b.N > 0 {
 					s.Points = append(s.Points, chartPoint{X: pct(b.MeanProb), Y: pct(b.Freq), Lo: nan, Hi: nan, N: b.N})

@@ -63,7 +63,6 @@ func (curvesSection) build(a *analysis) cell {
 				Title:  fmt.Sprintf("Training curves of %s (%s)", m, g.Label),
 				XLabel: "epoch", YLabel: "loss", Caption: "Solid: validation loss; paler: training loss, in the same colour per configuration. At most 40 epochs per curve are drawn, evenly spaced (tables/curves.csv has every epoch); each epoch is averaged over the seeds that ran it, so a curve steps where a seed stopped early. " + spreadNote,
 			}
-			colors := newColorer()
 			maxEpoch := 0
 			for _, rw := range g.Rows {
 				if rw.Model != m {
@@ -85,7 +84,7 @@ func (curvesSection) build(a *analysis) cell {
 				if len(train) == 0 {
 					continue
 				}
-				col := colors.next()
+				col := a.colorOf(rw.Label)
 				vs := chartSeries{Name: rw.Label + ": val", Color: col, Kind: lineKind{}}
 				ts := chartSeries{Name: rw.Label + ": train", Color: tint(col), Kind: lineKind{}}
 				epochs := sortedKeys(train)

@@ -99,7 +99,6 @@ func (dataPerUserSection) build(a *analysis) cell {
 			XLabel: "user's training pairs (bin mean)", YLabel: "users' mean test accuracy (%)", YUnit: "%",
 			Caption: "Points are the mean test accuracy of a bin's users (of every seed); error bars span ± one standard deviation over those users.",
 		}
-		colors := newColorer()
 		var xs []float64
 		for _, rw := range rows {
 			pts := a.userPoints(rw)
@@ -108,7 +107,7 @@ func (dataPerUserSection) build(a *analysis) cell {
 				b, _ := slices.BinarySearch(edges, p.pairs)
 				byBin[min(b, len(edges)-1)] = append(byBin[min(b, len(edges)-1)], p)
 			}
-			s := chartSeries{Name: rw.Label, Color: colors.next(), Kind: lineKind{}}
+			s := chartSeries{Name: rw.Label, Color: a.colorOf(rw.Label), Kind: lineKind{}}
 			for bi, bin := range byBin {
 				if len(bin) == 0 {
 					continue

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 )
 
@@ -28,8 +29,10 @@ func (fewShotSection) build(a *analysis) cell {
 }
 
 // fewShotChart is unseen-user test accuracy against the number of pairs per unseen user, one
-// curve per model config, each with its own seen-user test accuracy as a dashed line of the same
-// colour: how close a new user gets to the users the model was trained on.
+// curve per model config that adapts, each with its own seen-user test accuracy as a dashed line
+// of the same colour: how close a new user gets to the users the model was trained on. A model
+// whose curve is flat (BTL, PAL with K = 1: nothing to adapt) is drawn once, as a level line
+// with its spread, not as a curve repeating the same error bar at every x.
 func (a *analysis) fewShotChart(gi int, g *datasetGroup) (chartSpec, bool) {
 	xs := map[float64]bool{}
 	for _, rw := range g.Rows {
@@ -43,6 +46,8 @@ func (a *analysis) fewShotChart(gi int, g *datasetGroup) (chartSpec, bool) {
 	cs := chartSpec{
 		ID:     fmt.Sprintf("few-shot-%d", gi),
 		File:   joinStem("few_shot", g.FileStem),
+		Figure: "few_shot",
+		Panel:  g.Label,
 		Title:  fmt.Sprintf("Unseen-user test accuracy vs pairs per user (%s)", g.Label),
 		XLabel: "training pairs per unseen user",
 		YLabel: "unseen-user test accuracy (%)",
@@ -50,30 +55,63 @@ func (a *analysis) fewShotChart(gi int, g *datasetGroup) (chartSpec, bool) {
 	}
 	sorted := sortedKeys(xs)
 	cs.setXRange(sorted, sorted[0] > 0 && sorted[len(sorted)-1]/sorted[0] >= 10)
-	colors := newColorer()
+	flat := 0
+	var curves []chartSeries
 	for _, rw := range g.Rows {
 		if len(rw.FewShot) == 0 {
 			continue
 		}
-		c := colors.next()
+		c := a.colorOf(rw.Label)
+		if flatCurve(rw.FewShot) {
+			flat++
+			p := rw.FewShot[len(rw.FewShot)-1].Acc
+			cs.Series = append(cs.Series, chartSeries{Name: rw.Label + " (no adaptation)", Color: c, Kind: levelKind{}, Points: []chartPoint{pointOf(0, p)}})
+			continue
+		}
 		s := chartSeries{Name: rw.Label, Color: c, Kind: lineKind{}}
 		for _, p := range rw.FewShot {
 			if cs.LogX && p.PairsPerUser <= 0 {
 				continue // no place on a log axis
 			}
-			s.Points = append(s.Points, pointOf(float64(p.PairsPerUser), p.Acc))
+			s.Points = append(s.Points, pointSeeds(float64(p.PairsPerUser), p.Acc, p.BySeed))
 		}
-		cs.Series = append(cs.Series, s)
+		curves = append(curves, s)
 		if rw.Seen.N > 0 {
-			cs.Series = append(cs.Series, chartSeries{Name: rw.Label + ": seen-user test", Group: rw.Label, Color: c, Kind: refKind{}, Points: []chartPoint{pointOf(0, rw.Seen)}})
+			curves = append(curves, chartSeries{Name: rw.Label + ": seen-user test", Group: rw.Label, Color: c, Kind: refKind{}, Points: []chartPoint{pointOf(0, rw.Seen)}})
 		}
 	}
+	cs.Series = append(cs.Series, curves...)
 	cs.GroupRefLegend = "seen-user test acc."
-	cs.Caption = spreadNote + " Dashed lines in a curve's colour are that configuration's seen-user test accuracy, the level a new user would reach with unlimited pairs."
+	cs.Caption = spreadNote + stripNote + " Dashed lines in a curve's colour are that configuration's seen-user test accuracy, the level a new user would reach with unlimited pairs."
+	if len(curves) > 2 {
+		cs.Caption += " Curves are shifted a little sideways so that their error bars stay apart."
+	}
+	if flat > 0 {
+		cs.Caption += " Models whose accuracy does not change with the pairs (nothing to adapt: one reward for everybody, or a single prototype) are drawn once, as a level line with a ± std band."
+	}
 	if cs.LogX {
 		cs.Caption += " The x axis is logarithmic."
 	}
 	return cs, true
+}
+
+// flatCurve reports whether every point of a few-shot curve has the same per-seed values: the
+// model has nothing to adapt.
+func flatCurve(pts []fewShotPoint) bool {
+	if len(pts) < 2 {
+		return false
+	}
+	for _, p := range pts[1:] {
+		if len(p.BySeed) != len(pts[0].BySeed) {
+			return false
+		}
+		for sd, v := range p.BySeed {
+			if w, ok := pts[0].BySeed[sd]; !ok || math.Abs(v-w) > 1e-12 {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // fewShotTidy: one row per dataset config, model config and pairs-per-user value.

@@ -20,6 +20,7 @@ var sections = []section{
 	accVsXSection{},      // [2] accuracy against K (or another numeric model axis)
 	fewShotSection{},     // [3] unseen users' accuracy against their number of pairs
 	pairedSection{},      // [4] every model config against the baseline, paired by seed
+	claimsSection{},      // [5] the paper's claims about this experiment beside ours, with a verdict
 	groupsSection{},      // accuracy per true group: the worst group and the gap
 	usersSection{},       // per-user accuracy, personalized against the baseline, paired by user
 	recoverySection{},    // ARI and NMI of prototypes against true groups, weight distance
@@ -30,8 +31,8 @@ var sections = []section{
 	dataPerUserSection{}, // users' accuracy against their number of training pairs
 	chooseKSection{},     // the K the one-standard-error rule picks on validation accuracy
 	calibrationSection{}, // reliability diagram and expected calibration error
-	failedSection{},      // [5] the runs that failed, with their reasons
-	provenanceSection{},  // [6] versions, fingerprints, the files written, the spec as run
+	failedSection{},      // the runs that failed, with their reasons
+	provenanceSection{},  // versions, fingerprints, the files written, the spec as run
 }
 
 // A cell is what a section shows, in reading order: what is measured and how (Narrative),

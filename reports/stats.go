@@ -20,7 +20,12 @@ type Summary struct {
 	Lo    float64 // lower end of the confidence interval for the mean
 	Hi    float64 // upper end
 	Level float64 // confidence level of [Lo, Hi], e.g. 0.95
+	// Clipped is set when [Lo, Hi] was cut to the range the quantity can take (an accuracy's
+	// [0, 1]): the t interval's symmetric ends can pass it with few, spread seeds.
+	Clipped bool
 }
+
+var nan = math.NaN()
 
 // Mean is the arithmetic mean of xs, NaN for an empty sample.
 func Mean(xs []float64) float64 {
@@ -59,6 +64,52 @@ func Summarize(xs []float64, level float64) Summary {
 		s.Lo, s.Hi = s.Mean-half, s.Mean+half
 	}
 	return s
+}
+
+// SummarizeAccuracy is Summarize for a fraction in [0, 1]: the t interval is clipped to [0, 1].
+//
+// Why clipping rather than a Wilson or bootstrap interval: the replicates are per-seed
+// accuracies, each already a mean over hundreds of test pairs, so the quantity is a mean of a
+// few roughly normal values, not a binomial proportion of n trials (Wilson's setting); and with
+// 2 to 10 seeds a bootstrap has no useful coverage. The t interval stays the honest width; only
+// its impossible part (above 100% or below 0%, as two spread seeds give: 0.60 and 0.95 give
+// [-1.45, 3.00]) is cut off, and Clipped tells the reader it was.
+func SummarizeAccuracy(xs []float64, level float64) Summary {
+	s := Summarize(xs, level)
+	if s.N >= 2 {
+		if s.Lo < 0 {
+			s.Lo, s.Clipped = 0, true
+		}
+		if s.Hi > 1 {
+			s.Hi, s.Clipped = 1, true
+		}
+	}
+	return s
+}
+
+// Holm adjusts a family of p-values for multiple comparisons by Holm's step-down method (Holm
+// 1979, "A simple sequentially rejective multiple test procedure"): the i-th smallest of m
+// p-values is multiplied by m-i+1, the results are made non-decreasing in that order and capped
+// at 1. It controls the family-wise error rate under any dependence between the tests. NaN
+// p-values (tests that could not be computed) stay NaN and do not count in m.
+func Holm(ps []float64) []float64 {
+	out := make([]float64, len(ps))
+	var idx []int
+	for i, p := range ps {
+		out[i] = math.NaN()
+		if !math.IsNaN(p) {
+			idx = append(idx, i)
+		}
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return ps[idx[a]] < ps[idx[b]] })
+	m := len(idx)
+	running := 0.0
+	for rank, i := range idx {
+		adj := math.Min(1, float64(m-rank)*ps[i])
+		running = math.Max(running, adj)
+		out[i] = running
+	}
+	return out
 }
 
 // PairedTest is the result of a paired t-test of a against b: the per-pair differences a_i - b_i,

@@ -28,6 +28,26 @@ type displayTable struct {
 	// Bad is true shows its monospace cells in red (the value to worry about). Either may be nil.
 	Mono []bool
 	Bad  []bool
+	// groupOf is the dataset config of each row, when the rows are grouped by it (markGroup):
+	// LaTeX sets a \midrule between configurations. Bold marks cells LaTeX sets in bold.
+	groupOf []*datasetGroup
+	Bold    map[[2]int]bool
+	// LaTeXCols, when set, is the tabular's column specification (p{...} columns wrap long
+	// text, which r and l columns never do); the default follows Right.
+	LaTeXCols string
+}
+
+// markGroup records the dataset config of the row just appended.
+func (t *displayTable) markGroup(g *datasetGroup) {
+	for len(t.groupOf) < len(t.Rows)-1 {
+		t.groupOf = append(t.groupOf, nil)
+	}
+	t.groupOf = append(t.groupOf, g)
+}
+
+// startsGroup reports whether row r begins a new dataset configuration (not the first).
+func (t displayTable) startsGroup(r int) bool {
+	return r > 0 && r < len(t.groupOf) && t.groupOf[r] != t.groupOf[r-1]
 }
 
 // HeadClass is the class of column c's header cell on the page.
@@ -72,22 +92,34 @@ type tidyTable struct {
 	Rows   [][]string
 }
 
-// The model-config columns of both tables: the dataset axes, the model name, the other axes.
+// The config columns of a table a reader reads: one per dataset axis (display names: "K_true"),
+// then the model configuration by its display name ("PAL-A, K = 3").
 func (a *analysis) configHeader() ([]string, []bool) {
 	var h []string
 	var right []bool
 	for _, k := range a.Store.DatasetKeys {
-		h, right = append(h, a.Short[k]), append(right, true)
+		h, right = append(h, a.axisDisplay(k)), append(right, true)
 	}
-	h, right = append(h, "model"), append(right, false)
-	for _, k := range a.Store.ModelKeys {
-		h, right = append(h, a.Short[k]), append(right, true)
-	}
-	return h, right
+	return append(h, "model"), append(right, false)
 }
 
 // configCells are a row's config columns as a reader sees them: "—" for an axis the row lacks.
-func (a *analysis) configCells(rw *row) []string { return configValues(rw, missing) }
+func (a *analysis) configCells(rw *row) []string {
+	var c []string
+	for _, p := range rw.Group.Params {
+		switch {
+		case !p.Present:
+			c = append(c, missing)
+		case p.Value == true:
+			c = append(c, "yes")
+		case p.Value == false:
+			c = append(c, "no")
+		default:
+			c = append(c, formatValue(p.Value))
+		}
+	}
+	return append(c, rw.Label)
+}
 
 // configTidy is the header and the values of a row's config columns for a CSV: full key names,
 // an empty cell for an axis the row lacks.
@@ -129,20 +161,30 @@ func meanStd(s Summary) string {
 	return fix2(pct(s.Mean)) + " " + pm + " " + fix2(pct(s.Std))
 }
 
+// interval shows [lo, hi]; an end clipped to [0, 100] (SummarizeAccuracy) is marked with a
+// trailing "*" that the tables' captions explain.
 func interval(s Summary) string {
 	if s.N < 2 {
 		return missing
 	}
-	return "[" + fix2(pct(s.Lo)) + ", " + fix2(pct(s.Hi)) + "]"
+	out := "[" + fix2(pct(s.Lo)) + ", " + fix2(pct(s.Hi)) + "]"
+	if s.Clipped {
+		out += "*"
+	}
+	return out
 }
 
-// fix2 prints two decimals, without the "-0.00" that a difference of ±1e-17 would show.
+// minus is the true minus sign of display cells; LaTeX gets $-$ (a hyphen is too short).
+const minus = "−"
+
+// fix2 prints two decimals with a true minus sign, without the "-0.00" that a difference of
+// ±1e-17 would show.
 func fix2(x float64) string {
 	s := strconv.FormatFloat(x, 'f', 2, 64)
 	if s == "-0.00" {
 		return "0.00"
 	}
-	return s
+	return strings.Replace(s, "-", minus, 1)
 }
 
 // count shows a parameter count; it varies over seeds only if something is off, so the spread
@@ -221,20 +263,32 @@ func (t displayTable) markdown() []byte {
 var latexEscaper = strings.NewReplacer(
 	`\`, `\textbackslash{}`, `&`, `\&`, `%`, `\%`, `$`, `\$`, `#`, `\#`, `_`, `\_`,
 	`{`, `\{`, `}`, `\}`, `~`, `\textasciitilde{}`, `^`, `\textasciicircum{}`,
-	pm, `$\pm$`, missing, `---`, "Δ", `$\Delta$`, "<", `$<$`, ">", `$>$`,
+	pm, `$\pm$`, missing, `---`, "Δ", `$\Delta$`, "<", `$<$`, ">", `$>$`, minus, `$-$`,
+	"≥", `$\geq$`, "≤", `$\leq$`, "×", `$\times$`, "≈", `$\approx$`, "–", `--`, "§", `\S{}`,
 )
 
-// latex renders a booktabs tabular (needs \usepackage{booktabs}) to \input into a paper.
-func (t displayTable) latex(caption string) []byte {
+// latex renders a booktabs table float with its caption and label (tab:NAME) to \input into a
+// paper: it needs \usepackage{booktabs} and nothing else (no Unicode: every symbol is spelled
+// in LaTeX). Dataset configurations are separated by a \midrule; Bold cells are set in bold.
+func (t displayTable) latex(name, caption string) []byte {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "%% %s\n%% Written by pal report; needs \\usepackage{booktabs}.\n", latexEscaper.Replace(caption))
-	b.WriteString(`\begin{tabular}{` + t.alignments("r", "l") + "}\n\\toprule\n")
-	line := func(cells []string) {
+	b.WriteString("% Written by pal report; needs \\usepackage{booktabs}.\n")
+	b.WriteString("\\begin{table}[tbp]\n\\centering\n\\small\n")
+	fmt.Fprintf(&b, "\\caption{%s}\n\\label{tab:%s}\n", latexText(caption), latexLabel(name))
+	cols := t.LaTeXCols
+	if cols == "" {
+		cols = t.alignments("r", "l")
+	}
+	b.WriteString(`\begin{tabular}{` + cols + "}\n\\toprule\n")
+	line := func(r int, cells []string) {
 		for i, c := range cells {
 			if i > 0 {
 				b.WriteString(" & ")
 			}
-			c = latexEscaper.Replace(c)
+			c = latexText(c)
+			if t.Bold[[2]int{r, i}] {
+				c = `\textbf{` + c + `}`
+			}
 			if i == 0 && strings.HasPrefix(c, "[") {
 				c = "{}" + c // a row starting with [ would be read as \\[length]
 			}
@@ -242,13 +296,42 @@ func (t displayTable) latex(caption string) []byte {
 		}
 		b.WriteString(" \\\\\n")
 	}
-	line(t.Header)
+	line(-1, t.Header)
 	b.WriteString("\\midrule\n")
-	for _, r := range t.Rows {
-		line(r)
+	for r, row := range t.Rows {
+		if t.startsGroup(r) {
+			b.WriteString("\\midrule\n")
+		}
+		line(r, row)
 	}
-	b.WriteString("\\bottomrule\n\\end{tabular}\n")
+	b.WriteString("\\bottomrule\n\\end{tabular}\n\\end{table}\n")
 	return b.Bytes()
+}
+
+// latexText escapes text for LaTeX and spells the symbols pal writes; any other non-ASCII
+// character (a display name typed by a user) becomes "?", so the table compiles with pdflatex
+// whatever the input encoding.
+func latexText(s string) string {
+	s = latexEscaper.Replace(s)
+	var b strings.Builder
+	for _, r := range s {
+		if r > 0x7e {
+			b.WriteByte('?')
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// latexLabel keeps the characters a \label may hold.
+func latexLabel(name string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == ':' {
+			return r
+		}
+		return '-'
+	}, name)
 }
 
 // writeTables writes the named tables into dir, in the order of tables (for each, NAME.csv,
@@ -277,7 +360,7 @@ func writeTables(dir string, a *analysis, tables []table) ([]string, error) {
 				caption += " Note: " + n + "."
 			}
 			contents[t.Name+".md"] = md
-			contents[t.Name+".tex"] = t.Display.latex(caption)
+			contents[t.Name+".tex"] = t.Display.latex(t.Name, caption)
 		}
 		names := sortedKeys(contents)
 		for _, name := range names {

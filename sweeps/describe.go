@@ -28,6 +28,9 @@ func DescribeSchema(schema Schema) string {
 	if schema.FewShot != nil {
 		describeTable(&b, "### [fewshot]\n\n", schema.FewShot)
 	}
+	if schema.Report != nil {
+		describeFields(&b, "### [report]\n\nHow `pal report` names, orders and draws the results; not part of any run's identity (changing it re-renders, never re-runs) and not sweepable. `pal report` flags override it.\n\n", schema.Report, false)
+	}
 	if schema.Slurm != nil {
 		describeFields(&b, "### [slurm]\n\nUsed by `pal run SPEC --slurm` only (its flags win); never part of a run, never swept.\n\n", schema.Slurm, false)
 	}

@@ -191,6 +191,7 @@ type compiledSchema struct {
 	mdSchema map[string]*structSchema
 	train    *structSchema
 	fewshot  *structSchema
+	report   *structSchema
 	slurm    *structSchema
 	src      Schema
 }
@@ -226,6 +227,11 @@ func compileSchema(s Schema) (*compiledSchema, error) {
 			errs = append(errs, fmt.Errorf("sweeps: schema of [fewshot]: %w", err))
 		}
 	}
+	if s.Report != nil {
+		if cs.report, err = schemaOf(s.Report); err != nil {
+			errs = append(errs, fmt.Errorf("sweeps: schema of [report]: %w", err))
+		}
+	}
 	if s.Slurm != nil {
 		if cs.slurm, err = schemaOf(s.Slurm); err != nil {
 			errs = append(errs, fmt.Errorf("sweeps: schema of [slurm]: %w", err))
@@ -256,6 +262,9 @@ func compileSchema(s Schema) (*compiledSchema, error) {
 	if s.FewShot != nil {
 		check("[fewshot]", s.FewShot, cs.fewshot)
 	}
+	if s.Report != nil {
+		check("[report]", s.Report, cs.report)
+	}
 	if s.Slurm != nil {
 		check("[slurm]", s.Slurm, cs.slurm)
 	}
@@ -279,6 +288,7 @@ type parser struct {
 	models  []*section
 	train   *section
 	fewshot *section
+	report  *section
 	seeds   []uint64
 }
 
@@ -333,6 +343,9 @@ func (p *parser) parseTop(raw map[string]any) *Spec {
 	if p.schema.fewshot != nil {
 		known = append(known, "fewshot")
 	}
+	if p.schema.report != nil {
+		known = append(known, "report")
+	}
 	if p.schema.slurm != nil {
 		known = append(known, "slurm")
 	}
@@ -370,6 +383,11 @@ func (p *parser) parseTop(raw map[string]any) *Spec {
 			p.train = p.parsePlain(v, "train", p.schema.train, p.schema.src.Train)
 		case key == "fewshot" && p.schema.fewshot != nil:
 			p.fewshot = p.parsePlain(v, "fewshot", p.schema.fewshot, p.schema.src.FewShot)
+		case key == "report" && p.schema.report != nil:
+			p.report = p.parsePlain(v, "report", p.schema.report, p.schema.src.Report)
+			for _, a := range p.report.axes {
+				p.errorf(a.line, p.report.label, a.field.Key, "[report] cannot be swept: give one value (a report shows the runs; it does not multiply them)")
+			}
 		case key == "slurm" && p.schema.slurm != nil:
 			spec.Slurm = p.parseSlurm(v)
 		default:
@@ -391,6 +409,12 @@ func (p *parser) parseTop(raw map[string]any) *Spec {
 	}
 	if p.fewshot == nil && p.schema.fewshot != nil {
 		p.fewshot = p.parsePlain(map[string]any{}, "fewshot", p.schema.fewshot, p.schema.src.FewShot)
+	}
+	if p.report == nil && p.schema.report != nil {
+		p.report = p.parsePlain(map[string]any{}, "report", p.schema.report, p.schema.src.Report)
+	}
+	if p.report != nil && len(p.report.axes) == 0 {
+		spec.Report = p.report.build(nil)
 	}
 	spec.Seeds = p.seeds
 	return spec

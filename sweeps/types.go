@@ -17,6 +17,9 @@ type Schema struct {
 	Models   map[string]func() any // [[model]] kind -> config
 	Train    func() any            // [train]
 	FewShot  func() any            // [fewshot]
+	// Report is the [report] table: how the report shows the results. It is validated like
+	// the others but cannot be swept and is not part of any run's config or identity.
+	Report func() any
 	// Slurm is [slurm], the batch back-end's settings (nil: a spec may not have the table).
 	// They are not part of any run: they never change a run id.
 	Slurm func() any
@@ -29,7 +32,10 @@ type Spec struct {
 	Description string
 	Seeds       []uint64
 	Source      []byte // the file's bytes, copied into the output folder
-	Runs        []*Run // the expanded product, in a deterministic order
+	// Report is the decoded [report] table (Schema.Report's struct, defaults filled in); nil
+	// when the schema has none.
+	Report any
+	Runs   []*Run // the expanded product, in a deterministic order
 	// Axes lists the swept parameters ("dataset.k_true", "model.k", ...) in spec order, then
 	// "model" (the model name) and "seed". runs.csv has one column for each.
 	Axes []string

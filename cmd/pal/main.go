@@ -5,6 +5,7 @@
 //	pal status DIR                         runs done, failed, running, pending (status.go)
 //	pal report DIR [--out DIR]             render the report of a run store
 //	pal reproduce [--out DIR] [-j N]       run the paper's embedded experiments and report them
+//	pal reproduce-md STORE...              rewrite REPRODUCE.md's generated tables from run stores
 //	pal data list|fetch|info               the named data sets: on disk?, download, counts
 //	pal score MODEL --items F --user ID    rewards of items for a user from a saved model
 //	pal schema                             print every spec key with its type, default and range
@@ -78,6 +79,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdRunOne(rest, stdout, stderr)
 	case "reproduce":
 		return cmdReproduce(rest, stdout, stderr)
+	case "reproduce-md":
+		return cmdReproduceMD(rest, stdout, stderr)
 	case "data":
 		return cmdData(rest, stdout, stderr)
 	case "score":
@@ -108,6 +111,7 @@ Usage:
   pal status DIR                         runs done, failed (why), running, pending; exit 0 when complete
   pal report DIR [--out DIR]             render report.html, figures and tables of a run store
   pal reproduce [--out DIR] [-j N]       run the paper's embedded experiments and their reports
+  pal reproduce-md STORE...              rewrite REPRODUCE.md's generated tables from run stores
   pal data list                          the named data sets, what is on disk, sizes, licences
   pal data fetch NAME                    download a data set into the cache (resumable)
   pal data info NAME|DIR                 items, users, pairs per split and groups of a data set
@@ -305,16 +309,23 @@ func cmdReport(args []string, stdout, stderr io.Writer) int {
 		"Renders report.html, figures/ and tables/ from the run store DIR (never re-trains).", stderr)
 	out := fs.String("out", "", "output folder (default DIR/report)")
 	baseline := fs.String("baseline", "", "model name the paired table compares against (default btl)")
+	spec := reportFlags(fs) // report_flags.go: the spec's [report] table as flags
 	pos, code, ok := parseArgs(fs, args, 1, "want exactly one run store folder, e.g. pal report results/synthetic")
 	if !ok {
 		return code
 	}
+	opts, err := spec()
+	if err != nil {
+		fmt.Fprintf(stderr, "pal report: %v\n", err)
+		return exitBadInput
+	}
+	opts.Baseline = *baseline
 	dir := *out
 	if dir == "" {
 		dir = filepath.Join(pos[0], "report")
 	}
 	rebuildAfterSlurm(pos[0], stderr) // Slurm tasks do not write runs.csv (status.go)
-	return renderReportOpts(pos[0], dir, reports.Options{Baseline: *baseline}, stdout, stderr)
+	return renderReportOpts(pos[0], dir, opts, stdout, stderr)
 }
 
 func renderReport(store, out string, stdout, stderr io.Writer) int {

@@ -15,6 +15,7 @@ import (
 	"github.com/pal-harness/pal/datasets/pickapic"
 	"github.com/pal-harness/pal/datasets/tldr"
 	"github.com/pal-harness/pal/models"
+	"github.com/pal-harness/pal/reports"
 	"github.com/pal-harness/pal/sweeps"
 	"github.com/pal-harness/pal/sweeps/slurm"
 )
@@ -49,6 +50,7 @@ func Schema() sweeps.Schema {
 		},
 		Train:   func() any { return models.DefaultTrain() },
 		FewShot: func() any { return models.DefaultFewShot() },
+		Report:  func() any { return reports.DefaultSpecConfig() },
 		Slurm:   func() any { return slurm.Default() },
 	}
 }
