@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // fieldKind is one of the value shapes a config field may have. Scalars may be swept (given as
@@ -217,8 +218,8 @@ func fieldsOf(cfg any) map[string]any {
 	if v.Kind() != reflect.Struct {
 		return nil
 	}
-	s := &structSchema{Type: v.Type(), byKey: map[string]int{}}
-	if s.collect(s.Type, nil) != nil {
+	s := fieldSchemaOf(v.Type())
+	if s == nil {
 		return nil
 	}
 	out := make(map[string]any, len(s.Fields))
@@ -226,6 +227,24 @@ func fieldsOf(cfg any) map[string]any {
 		out[f.Key] = plainValue(v.FieldByIndex(f.Index), f.Kind)
 	}
 	return out
+}
+
+// fieldSchemas caches the key list of each config type fieldsOf has seen: a spec's runs share
+// a handful of types, and reading the tags again for every run of a large sweep was most of the
+// memory its expansion allocated.
+var fieldSchemas sync.Map // reflect.Type -> *structSchema (nil when the type has no schema)
+
+// fieldSchemaOf is the schema of struct type t, or nil when its tags do not form one.
+func fieldSchemaOf(t reflect.Type) *structSchema {
+	if s, ok := fieldSchemas.Load(t); ok {
+		return s.(*structSchema)
+	}
+	s := &structSchema{Type: t, byKey: map[string]int{}}
+	if s.collect(t, nil) != nil {
+		s = nil
+	}
+	fieldSchemas.Store(t, s)
+	return s
 }
 
 // plainValue converts a struct field to an unnamed Go value (int, float64, string, bool or a
