@@ -119,6 +119,7 @@ func renderFigure(w io.Writer, panels []chartSpec, format string, st figureStyle
 		}
 		ylo, yhi = math.Min(ylo, p.Y.Min), math.Max(yhi, p.Y.Max)
 	}
+	ylo, yhi = padFlat(ylo, yhi)
 	// Facets share one y axis: the same range and ticks, labelled on the first panel only, and
 	// one x label under all of them.
 	xlabel := ""
@@ -302,14 +303,21 @@ func buildPlot(cs chartSpec, st figureStyle) (*plot.Plot, []legendEntry, error) 
 type niceTicks struct{}
 
 func (niceTicks) Ticks(lo, hi float64) []plot.Tick {
-	if !(hi > lo) {
-		return plot.DefaultTicks{}.Ticks(lo, hi)
+	if !(hi > lo) || math.IsInf(hi-lo, 0) || math.IsNaN(hi-lo) {
+		// gonum's DefaultTicks panics on an empty range; one labelled tick says the value.
+		if math.IsInf(lo, 0) || math.IsNaN(lo) {
+			return nil
+		}
+		return []plot.Tick{{Value: lo, Label: strconv.FormatFloat(lo, 'g', 4, 64)}}
 	}
 	step := niceStep(hi-lo, 4)
 	prec := max(0, -int(math.Floor(math.Log10(step)+1e-9)))
 	var ticks []plot.Tick
-	for v := math.Ceil(lo/step-1e-9) * step; v <= hi+1e-9*step; v += step {
-		x := math.Round(v/step) * step
+	// Counted in whole steps, not by adding step to a running value: where step is below the
+	// resolution of lo (a range of one ulp) v += step never moves, and the loop never ended.
+	first, last := math.Ceil(lo/step-1e-9), math.Floor(hi/step+1e-9)
+	for n := 0; n <= 100 && first+float64(n) <= last; n++ {
+		x := (first + float64(n)) * step
 		ticks = append(ticks, plot.Tick{Value: x, Label: strconv.FormatFloat(x, 'f', prec, 64)})
 		if m := x + step/2; m < hi {
 			ticks = append(ticks, plot.Tick{Value: m})
@@ -319,6 +327,25 @@ func (niceTicks) Ticks(lo, hi float64) []plot.Tick {
 		ticks = append(ticks, plot.Tick{Value: first - step/2})
 	}
 	return ticks
+}
+
+// padFlat widens a y range whose ends are equal up to rounding (every value of the figure the
+// same, e.g. a model that learned nothing: accuracy 0.5, loss ln 2 in every epoch) to 5% of the
+// value either side (0.5 around zero), so the axis shows the value instead of ticks a few ulps
+// apart.
+func padFlat(lo, hi float64) (float64, float64) {
+	if math.IsInf(lo, 0) || math.IsInf(hi, 0) || math.IsNaN(lo) || math.IsNaN(hi) {
+		return lo, hi
+	}
+	mid := (lo + hi) / 2
+	if hi-lo > 1e-9*math.Max(1, math.Abs(mid)) {
+		return lo, hi
+	}
+	pad := 0.05 * math.Abs(mid)
+	if pad == 0 {
+		pad = 0.5
+	}
+	return mid - pad, mid + pad
 }
 
 // unlabelled keeps a ticker's marks and drops their labels (the inner panels of a facet row).

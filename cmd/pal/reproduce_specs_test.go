@@ -15,6 +15,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -328,7 +329,7 @@ func TestRealDataSpecsEndToEnd(t *testing.T) {
 	results := t.TempDir()
 	// One seed each (--seeds 1): the full specs' runs of the first seed, so every dataset and
 	// model configuration runs, in a fifth of the time.
-	for name, runs := range map[string]int{"pick_a_filter": 18, "pickapic_v1": 8, "pickapic_v2": 4, "persona_in_pal": 35, "reddit_tldr": 5} {
+	for name, runs := range map[string]int{"pick_a_filter": 18, "pickapic_v1": 8, "pickapic_v2": 4, "persona_in_pal": 35, "reddit_tldr": 5, "reddit_tldr_length": 3} {
 		t.Run(name, func(t *testing.T) {
 			start := time.Now()
 			code, _, stderr := runPal(t, "reproduce", "--only", name, "--seeds", "1", "--cache", cache, "--out", results, "-j", "2")
@@ -340,6 +341,23 @@ func TestRealDataSpecsEndToEnd(t *testing.T) {
 			rows := runsOK(t, store, runs)
 			if _, err := os.Stat(filepath.Join(store, "report", "report.html")); err != nil {
 				t.Errorf("no report: %v", err)
+			}
+			if name == "reddit_tldr_length" {
+				// The labels are the length rule: a per-user sign of the length difference is
+				// right on every pair but ties (0.5 each; a tenth of the outsiders' pairs here),
+				// while one sign for all is wrong for the minority.
+				for _, col := range []string{"acc_test", "acc_unseen_test"} {
+					oracle, btl := column(rows, col, "model", "length-oracle"), column(rows, col, "model", "btl")
+					t.Logf("%s: length-oracle %v, btl %v, pal-a %v", col, oracle, btl, column(rows, col, "model", "pal-a"))
+					if len(oracle) != 1 || len(btl) != 1 {
+						t.Fatalf("%s: want one length-oracle and one btl run, got %v and %v", col, oracle, btl)
+					}
+					o, _ := strconv.ParseFloat(oracle[0], 64)
+					b, _ := strconv.ParseFloat(btl[0], 64)
+					if o < 0.9 || o <= b {
+						t.Errorf("%s: length oracle %v, want at least 0.9 and above BTL's %v", col, o, b)
+					}
+				}
 			}
 			if name == "pickapic_v1" || name == "pickapic_v2" {
 				// Labels follow the zero-shot reward for the even users and oppose it for the odd

@@ -9,8 +9,8 @@ import (
 // struct of a dataset kind that embeds text (its keys then appear in that kind's [dataset]
 // table); see datasets/config.go for the tag conventions.
 type Config struct {
-	Embedder  string `toml:"embedder" help:"text embedder: tfidf-svd (built in, offline; a stand-in for foundation-model features) or openai (an OpenAI-compatible /v1/embeddings endpoint)" enum:"tfidf-svd|openai"`
-	EmbedDim  int    `toml:"embed_dim" help:"output dimension of tfidf-svd (ignored by openai, whose model fixes it)" min:"1" max:"4096"`
+	Embedder  string `toml:"embedder" help:"text embedder: tfidf-svd (built in, offline; a stand-in for foundation-model features), openai (an OpenAI-compatible /v1/embeddings endpoint) or length (one feature, ln(1 + length in code points): the length shortcut)" enum:"tfidf-svd|openai|length"`
+	EmbedDim  int    `toml:"embed_dim" help:"output dimension of tfidf-svd (ignored by openai, whose model fixes it, and by length, which has 1)" min:"1" max:"4096"`
 	Endpoint  string `toml:"endpoint" help:"base URL of the embeddings server for embedder = \"openai\", e.g. http://localhost:11434; empty: $PAL_EMBED_ENDPOINT (without either the experiment is skipped by pal reproduce)"`
 	Model     string `toml:"embed_model" help:"model name sent to the embeddings server, e.g. bge-m3; empty: $PAL_EMBED_MODEL"`
 	APIKeyEnv string `toml:"api_key_env" help:"environment variable holding the embeddings server's API key (empty: none)"`
@@ -111,6 +111,8 @@ func New(c Config, cacheDir string) (Embedder, error) {
 			return nil, err
 		}
 		e = t
+	case "length":
+		e = Length{}
 	case "openai":
 		o, err := NewOpenAI(OpenAIOptions{Endpoint: c.Endpoint, Model: c.Model, APIKeyEnv: c.APIKeyEnv, BatchSize: c.Batch})
 		if err != nil {
@@ -118,7 +120,7 @@ func New(c Config, cacheDir string) (Embedder, error) {
 		}
 		e = o
 	default:
-		return nil, fmt.Errorf("embedder = %q: want tfidf-svd or openai", c.Embedder)
+		return nil, fmt.Errorf("embedder = %q: want tfidf-svd, openai or length", c.Embedder)
 	}
 	if cacheDir != "" {
 		e = NewCached(e, filepath.Join(cacheDir, "embeddings"))
