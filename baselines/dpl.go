@@ -185,7 +185,7 @@ func (c *DPLConfig) Fit(ctx context.Context, in models.FitInput) (models.Fitted,
 	if err != nil {
 		return models.Fitted{}, err
 	}
-	return models.Fitted{Metrics: out, Model: m}, nil
+	return models.Fitted{Metrics: out, Model: m, Analysis: models.Analyze(m, in.Data, &out, c.Link)}, nil
 }
 
 // NewObjective implements models.Trainable.
@@ -220,6 +220,15 @@ func (c *DPLConfig) NewServable(d *datasets.Data) (models.Servable, error) {
 
 // ParamCount implements models.Loadable.
 func (c *DPLConfig) ParamCount(d *datasets.Data) int64 { return c.paramCount(d.Dim, 2) }
+
+// ProbLeft implements models.ProbabilityModel: P(left) from the margin z, Phi(z) (probit) or
+// sigmoid(sqrt(2 pi) z) (logistic), as the loss reads it.
+func (m *DPL) ProbLeft(z float64) float64 {
+	if m.cfg.Link == "logistic" {
+		return 1 / (1 + math.Exp(-math.Sqrt(2*math.Pi)*z))
+	}
+	return 0.5 * math.Erfc(-z/math.Sqrt2)
+}
 
 // Users implements models.Servable: DPL does not know the user.
 func (m *DPL) Users() *models.UserTable { return nil }

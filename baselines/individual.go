@@ -198,7 +198,8 @@ func (c *IndividualConfig) Fit(ctx context.Context, in models.FitInput) (models.
 		return models.Fitted{}, err
 	}
 	out.ParamsPerUser, out.FrozenParams = c.perUser(in.Data.Dim), c.EmbeddingParams
-	return models.Fitted{Metrics: out, Model: &individualModel{itemModel: m, D: in.Data.Dim, h: c.Hidden}}, nil
+	im := &individualModel{itemModel: m, D: in.Data.Dim, h: c.Hidden}
+	return models.Fitted{Metrics: out, Model: im, Analysis: models.Analyze(im, in.Data, &out, "logistic")}, nil
 }
 
 // NewObjective implements models.Trainable.

@@ -100,7 +100,7 @@ func (c *LoReConfig) Fit(ctx context.Context, in models.FitInput) (models.Fitted
 		return models.Fitted{}, err
 	}
 	out.ParamsPerUser, out.FrozenParams = c.K, c.EmbeddingParams
-	return models.Fitted{Metrics: out, Model: m}, nil
+	return models.Fitted{Metrics: out, Model: m, Analysis: models.Analyze(m, in.Data, &out, "logistic")}, nil
 }
 
 // NewObjective implements models.Trainable.

@@ -127,7 +127,7 @@ func (c *MixBTLConfig) Fit(ctx context.Context, in models.FitInput) (models.Fitt
 		return models.Fitted{}, err
 	}
 	out.ParamsPerUser, out.FrozenParams = c.K, c.EmbeddingParams
-	return models.Fitted{Metrics: out}, nil
+	return models.Fitted{Metrics: out, Analysis: models.Analyze(m, in.Data, &out, "logistic")}, nil
 }
 
 // NewObjective implements models.Trainable.

@@ -170,7 +170,7 @@ func (c *UserIDConfig) Fit(ctx context.Context, in models.FitInput) (models.Fitt
 		return models.Fitted{}, err
 	}
 	out.ParamsPerUser, out.FrozenParams = c.Dim, c.EmbeddingParams
-	return models.Fitted{Metrics: out, Model: m}, nil
+	return models.Fitted{Metrics: out, Model: m, Analysis: models.Analyze(m, in.Data, &out, "logistic")}, nil
 }
 
 // NewObjective implements models.Trainable.

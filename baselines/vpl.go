@@ -403,7 +403,7 @@ func (c *VPLConfig) Fit(ctx context.Context, in models.FitInput) (models.Fitted,
 	if err != nil {
 		return models.Fitted{}, err
 	}
-	return models.Fitted{Metrics: out, Model: m}, nil
+	return models.Fitted{Metrics: out, Model: m, Analysis: models.Analyze(m, in.Data, &out, "logistic")}, nil
 }
 
 // NewObjective implements models.Trainable.

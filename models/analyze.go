@@ -13,6 +13,13 @@ type PrototypeGeometry interface {
 	PrototypeDistances() (dist [][]float64, note string)
 }
 
+// ProbabilityModel is implemented by a scorer whose margin is not the log-odds of "left
+// preferred" (DPL's standardised difference z): ProbLeft is that probability, for the
+// reliability histogram; without it the margin's sigmoid is used.
+type ProbabilityModel interface {
+	ProbLeft(margin float64) float64
+}
+
 // Analyze is the analysis record of a fitted, evaluated model s on d (metrics.Analysis): the
 // users (ids, seen, true groups and weights when d knows them, pairs per split), the training
 // curve out.Curve, the reliability histogram of sigmoid(margin) on the test splits (link is the
@@ -59,16 +66,24 @@ func Analyze(s Scorer, d *datasets.Data, out *metrics.Metrics, link string) *met
 		if len(pairs) == 0 {
 			continue
 		}
+		prob := sigmoid
+		if pm, ok := s.(ProbabilityModel); ok {
+			prob = pm.ProbLeft
+		}
 		probs, left := make([]float64, len(pairs)), make([]bool, len(pairs))
 		for i, p := range pairs {
-			probs[i], left[i] = sigmoid(s.Margin(p)), p.LeftPreferred
+			probs[i], left[i] = prob(s.Margin(p)), p.LeftPreferred
 		}
 		if a.Calibration == nil {
 			a.Calibration = map[string]metrics.Reliability{}
 		}
 		a.Calibration[string(sp)] = metrics.NewReliability(link, probs, left)
 	}
-	if p, ok := s.(interface{ Users() *UserTable }); ok && p.Users() != nil {
+	// Free user vectors (a user-ID embedding, a user's own reward) are not mixture weights: the
+	// simplex, group-recovery and prototype analyses would read them as such, so they are left
+	// out.
+	_, free := s.(FreeUsers)
+	if p, ok := s.(interface{ Users() *UserTable }); ok && p.Users() != nil && !free {
 		t := p.Users()
 		a.K = t.K()
 		a.Weights = make([][]float64, len(d.Users))

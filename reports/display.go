@@ -14,11 +14,25 @@ func (a *analysis) modelDisplay(model string) string {
 	if d, ok := a.Opts.Names[model]; ok {
 		return d
 	}
-	switch model {
-	case "pal-a", "pal-b", "btl":
-		return strings.ToUpper(model)
+	if d, ok := defaultNames[model]; ok {
+		return d
 	}
 	return model
+}
+
+// defaultNames are the display names of the [[model]] names the embedded specs use for each
+// kind; a spec's [report] names (or pal report --name) override them.
+var defaultNames = map[string]string{
+	"pal-a":      "PAL-A",
+	"pal-b":      "PAL-B",
+	"pal-b-dist": "PAL-B (distance, hinge)",
+	"btl":        "BTL",
+	"mix-btl":    "mixture of BTL",
+	"lore":       "LoRe",
+	"user-id":    "user-ID reward",
+	"individual": "individual rewards",
+	"dpl":        "DPL",
+	"vpl":        "VPL",
 }
 
 // axisDisplay names an axis in a label: "K" for model.k, "K_true" for dataset.k_true, the short

@@ -20,14 +20,16 @@ import (
 // by hand. NAME is "<experiment>-<table>", the experiment being the store's spec name.
 
 // The tables a store offers as blocks.
-var blockTables = []string{"accuracy", "few-shot", "paired", "claims"}
+var blockTables = []string{"accuracy", "few-shot", "models", "paired", "claims"}
 
 var blockMarker = regexp.MustCompile(`<!-- pal:(begin ([A-Za-z0-9_.-]+)|end) -->`)
 
 // MarkdownBlocks renders the blocks of the run store in storeDir, by name (and "paper-claims",
 // the list of every claim of the paper, ClaimsListMarkdown): "<spec>-accuracy"
 // (seen-user accuracy, dataset configurations by model configurations), "<spec>-few-shot"
-// (unseen users' accuracy by pairs per user), "<spec>-paired" (the paired table) and
+// (unseen users' accuracy by pairs per user), "<spec>-models" (every model configuration's
+// seen, unseen and few-shot accuracy with its parameter counts), "<spec>-paired" (the paired
+// table) and
 // "<spec>-claims" (the paper against ours). A table the store cannot fill is left out.
 func MarkdownBlocks(storeDir string, opts Options) (map[string][]byte, error) {
 	a, err := analyseStore(storeDir, opts)
@@ -41,6 +43,9 @@ func MarkdownBlocks(storeDir string, opts Options) (map[string][]byte, error) {
 	}
 	if t, ok := a.fewShotPivot(); ok {
 		out[name+"-few-shot"] = t.markdown()
+	}
+	if t, ok := a.modelsTable(); ok {
+		out[name+"-models"] = t.markdown()
 	}
 	if ps := a.pairs(); len(ps) > 0 {
 		a.pairedFamily(ps)
@@ -207,6 +212,82 @@ func (a *analysis) fewShotPivot() (displayTable, bool) {
 		}
 	}
 	return t, true
+}
+
+// modelsFewShot are the few-shot sizes the models table shows, where the spec has them: a
+// handful of pairs and about as many as the paper says unseen users need.
+var modelsFewShot = []int{10, 40}
+
+// modelsTable compares model configurations side by side: seen- and unseen-user test accuracy
+// (mean ± std over seeds, percent), unseen users' accuracy with 10 and 40 pairs each, and the
+// parameter counts of the first seed's run (trainable, shared, per user, frozen); then, where
+// the data knows it, the Bayes-optimal accuracy of the same pairs.
+func (a *analysis) modelsTable() (displayTable, bool) {
+	var ns []int
+	for _, n := range modelsFewShot {
+		found := false
+		for _, g := range a.Datasets {
+			for _, rw := range g.Rows {
+				for _, p := range rw.FewShot {
+					found = found || (p.PairsPerUser == n && p.Acc.N > 0)
+				}
+			}
+		}
+		if found {
+			ns = append(ns, n)
+		}
+	}
+	h, right := a.configHeader()
+	h, right = append(h, "seen users", "unseen users"), append(right, true, true)
+	for _, n := range ns {
+		h, right = append(h, "few-shot "+strconv.Itoa(n)), append(right, true)
+	}
+	h, right = append(h, "trainable", "shared", "per user", "frozen"), append(right, true, true, true, true)
+	t := displayTable{Header: h, Right: right}
+	for _, g := range a.Datasets {
+		for _, rw := range g.Rows {
+			if len(rw.Runs) == 0 || rw.Runs[0].R.Metrics == nil {
+				continue
+			}
+			c := a.configCells(rw)
+			c = append(c, meanStd1(rw.Seen), meanStd1(rw.Unseen))
+			for _, n := range ns {
+				cell := missing
+				for _, p := range rw.FewShot {
+					if p.PairsPerUser == n {
+						cell = meanStd1(p.Acc)
+					}
+				}
+				c = append(c, cell)
+			}
+			m := rw.Runs[0].R.Metrics
+			for _, v := range []int{m.TrainableParams, m.SharedParams, m.ParamsPerUser, m.FrozenParams} {
+				c = append(c, strconv.Itoa(v))
+			}
+			t.Rows = append(t.Rows, c)
+		}
+		if g.Bayes.N > 0 && len(g.Rows) > 0 {
+			// The labels' ceiling: the true model's accuracy on these very pairs.
+			c := a.datasetCells(g)
+			c = append(c, "Bayes-optimal", meanStd1(g.Bayes), meanStd1(g.UnseenBayes))
+			for range len(ns) + 4 {
+				c = append(c, missing)
+			}
+			t.Rows = append(t.Rows, c)
+		}
+	}
+	return t, len(t.Rows) > 0
+}
+
+// meanStd1 is an accuracy summary in percent with one decimal: "91.0 ± 1.4".
+func meanStd1(s Summary) string {
+	switch {
+	case s.N == 0:
+		return missing
+	case s.N == 1:
+		return fix1(pct(s.Mean))
+	}
+	return fix1(pct(s.Mean)) + " " + pm + " " + fix1(pct(s.Std))
 }
 
 // datasetHeader and datasetCells are the dataset-configuration columns alone.

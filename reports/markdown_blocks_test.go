@@ -14,22 +14,23 @@ func TestUpdateMarkdownFromStore(t *testing.T) {
 	writeFakeStore(t, store, fakeStore(), true)
 	blocks, err := MarkdownBlocks(store, Options{})
 	must(t, err)
-	for _, name := range []string{"synthetic-test-accuracy", "synthetic-test-few-shot", "synthetic-test-paired"} {
+	for _, name := range []string{"synthetic-test-accuracy", "synthetic-test-few-shot", "synthetic-test-models", "synthetic-test-paired"} {
 		if len(blocks[name]) == 0 {
 			t.Errorf("no block %s (have %v)", name, sortedKeys(blocks))
 		}
 	}
 	doc := []byte("# Reproducing\n\nProse someone wrote.\n\n<!-- pal:begin synthetic-test-accuracy -->\nold numbers typed by hand\n<!-- pal:end -->\n\nMore prose.\n\n" +
-		"<!-- pal:begin synthetic-test-few-shot --><!-- pal:end -->\n\n<!-- pal:begin persona-accuracy -->\nkept: no persona store given\n<!-- pal:end -->\n")
+		"<!-- pal:begin synthetic-test-few-shot --><!-- pal:end -->\n\n<!-- pal:begin synthetic-test-models --><!-- pal:end -->\n\n<!-- pal:begin persona-accuracy -->\nkept: no persona store given\n<!-- pal:end -->\n")
 	got, done, err := UpdateMarkdown(doc, blocks)
 	must(t, err)
-	if strings.Join(done, ",") != "synthetic-test-accuracy,synthetic-test-few-shot" {
+	if strings.Join(done, ",") != "synthetic-test-accuracy,synthetic-test-few-shot,synthetic-test-models" {
 		t.Errorf("rewrote %v", done)
 	}
 	wantIn(t, "updated document", string(got), "Prose someone wrote.", "More prose.", "kept: no persona store given",
 		"| K_true | BTL | PAL-A, K = 1 | PAL-A, K = 2 | PAL-A, K = 3 | Bayes-optimal |",
 		"| 3 | 72.00 ± 2.00 | 72.00 ± 1.00 | 81.00 ± 1.00 | 91.50 ± 2.12 | 95.00 ± 0.00 |",
-		"| 3 | PAL-A, K = 3 | 63.0 | 81.0 | 88.5 | 91.5 |")
+		"| 3 | PAL-A, K = 3 | 63.0 | 81.0 | 88.5 | 91.5 |",
+		"| 3 | PAL-A, K = 3 | 91.5 ± 2.1 | 88.5 ± 0.7 | 81.0 ± 1.4 | 130 | 0 | 0 | 0 |")
 	if bytes.Contains(got, []byte("old numbers typed by hand")) {
 		t.Error("the old block survived")
 	}

@@ -13,7 +13,7 @@ import (
 // it. The tags are the schema (see datasets/config.go for the conventions); docs/spec.md is
 // generated from them.
 type SpecConfig struct {
-	Names        []string `toml:"names" help:"display names of models, each \"MODEL=Display name\" with MODEL a [[model]] name (default: PAL-A, PAL-B and BTL for those names, other names as written)"`
+	Names        []string `toml:"names" help:"display names of models, each \"MODEL=Display name\" with MODEL a [[model]] name (default: PAL-A, PAL-B, BTL, mixture of BTL, LoRe, user-ID reward, individual rewards, DPL and VPL for the names pal-a, pal-b, btl, mix-btl, lore, user-id, individual, dpl and vpl, other names as written)"`
 	Order        []string `toml:"order" help:"model names in the order of tables, legends and colours; models not listed follow by name (the baseline comes first unless listed)"`
 	Baseline     string   `toml:"baseline" help:"model name the paired tests compare against (default: btl when the store has it)"`
 	X            []string `toml:"x" help:"swept axes of the accuracy-against charts, one chart each, e.g. [\"model.k\", \"model.layers\"] (default: every numeric swept model axis, model.k first)"`
