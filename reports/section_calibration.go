@@ -42,14 +42,14 @@ func (a *analysis) calibration(rw *row, split string) (ece Summary, pooled []het
 		hs = append(hs, b)
 		eces = append(eces, hetero.ECE(b))
 	}
-	return Summarize(eces, a.Opts.CILevel), hetero.MergeBins(hs...), link
+	return SummarizeIn(eces, a.Opts.CILevel, 0, 1), hetero.MergeBins(hs...), link
 }
 
 func (calibrationSection) build(a *analysis) cell {
 	c := cell{ID: "calibration", Title: "Calibration of predicted preferences"}
-	c.Narrative = []para{text("For every test pair the model's probability that the left item is preferred is the logistic of its margin. Pairs are put in ten bins of that probability; " +
+	c.Narrative = []para{text("For every test pair the model's probability that the left item is preferred is the logistic of its margin (for DPL, the normal CDF of its standardised margin). Pairs are put in ten bins of that probability; " +
 		"a calibrated model's bins lie on the diagonal (of the pairs given 70%, 70% went left). The expected calibration error (ECE) is the pair-weighted mean distance of the bins from the diagonal, " +
-		"per seed, then over seeds. Only models trained with a logistic (or two-way cross-entropy) loss predict a probability; models trained with a hinge loss are left out.")}
+		"per seed, then over seeds. Only models trained with a logistic, two-way cross-entropy or probit loss predict a probability; models trained with a hinge loss are left out.")}
 	h, right := a.configHeader()
 	t := displayTable{Header: append(h, "split", "ECE (pp)", a.ciHeader(), "test pairs", "seeds"), Right: append(right, false, true, true, true, true)}
 	var tidy tidyTable
@@ -66,7 +66,7 @@ func (calibrationSection) build(a *analysis) cell {
 			if link == "" {
 				continue
 			}
-			if link != "logistic" {
+			if !probabilistic(link) {
 				skipped = append(skipped, fmt.Sprintf("%s (%s, loss %s)", rw.Label, g.Label, link))
 				continue
 			}
@@ -118,7 +118,7 @@ func (a *analysis) calibrationFinding(g *datasetGroup) string {
 	var parts []string
 	for _, rw := range g.Rows {
 		e, _, link := a.calibration(rw, splitSeen)
-		if link != "logistic" || e.N == 0 {
+		if !probabilistic(link) || e.N == 0 {
 			continue
 		}
 		parts = append(parts, fmt.Sprintf("%s's expected calibration error on seen-user test pairs is %.1f pp (%s)", rw.Label, pct(e.Mean), a.intervalText(e)))
@@ -132,3 +132,7 @@ func (a *analysis) calibrationFinding(g *datasetGroup) string {
 func (calibrationSection) headline(a *analysis, g *datasetGroup) string {
 	return a.calibrationFinding(g)
 }
+
+// probabilistic says whether margins trained with link are probabilities' transforms: the
+// logistic (and two-way cross-entropy) and DPL's probit; a hinge margin is a score.
+func probabilistic(link string) bool { return link == "logistic" || link == "probit" }

@@ -118,7 +118,7 @@ func (dataPerUserSection) build(a *analysis) cell {
 				}
 				x := Mean(n)
 				xs = append(xs, x)
-				sum := Summarize(accs, a.Opts.CILevel)
+				sum := SummarizeAccuracy(accs, a.Opts.CILevel)
 				s.Points = append(s.Points, pointOf(x, sum))
 				lower := lo
 				if bi > 0 {

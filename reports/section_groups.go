@@ -42,9 +42,9 @@ func (a *analysis) groupStatsOf(rw *row, keys []string) groupStats {
 		}
 	}
 	for i := range keys {
-		st.Groups = append(st.Groups, Summarize(per[i], a.Opts.CILevel))
+		st.Groups = append(st.Groups, SummarizeAccuracy(per[i], a.Opts.CILevel))
 	}
-	st.Worst, st.Gap, st.Unseen = Summarize(worst, a.Opts.CILevel), Summarize(gap, a.Opts.CILevel), Summarize(unseen, a.Opts.CILevel)
+	st.Worst, st.Gap, st.Unseen = SummarizeAccuracy(worst, a.Opts.CILevel), SummarizeAccuracy(gap, a.Opts.CILevel), SummarizeAccuracy(unseen, a.Opts.CILevel)
 	return st
 }
 

@@ -80,7 +80,8 @@ func (a *analysis) recoveryStatsOf(rw *row) (recoveryStats, bool) {
 		return st, false
 	}
 	l := a.Opts.CILevel
-	st.ARISeen, st.ARIUnseen, st.NMISeen, st.TV = Summarize(ar, l), Summarize(au, l), Summarize(nm, l), Summarize(tv, l)
+	// ARI is at most 1 (and above -1), NMI and the TV distance lie in [0, 1].
+	st.ARISeen, st.ARIUnseen, st.NMISeen, st.TV = SummarizeIn(ar, l, -1, 1), SummarizeIn(au, l, -1, 1), SummarizeIn(nm, l, 0, 1), SummarizeIn(tv, l, 0, 1)
 	return st, true
 }
 
@@ -124,10 +125,11 @@ func (recoverySection) build(a *analysis) cell {
 		colors := newColorer()
 		mixture := false
 		for _, m := range models {
-			ari := chartSeries{Name: m + ": ARI (seen)", Color: colors.next(), Kind: lineKind{}}
-			aru := chartSeries{Name: m + ": ARI (unseen)", Color: colors.next(), Kind: lineKind{}}
-			nmi := chartSeries{Name: m + ": NMI (seen)", Color: colors.next(), Kind: lineKind{}}
-			tv := chartSeries{Name: m + ": weight TV distance", Color: colors.next(), Kind: lineKind{}}
+			name := a.modelDisplay(m)
+			ari := chartSeries{Name: name + ": ARI (seen)", Color: colors.next(), Kind: lineKind{}}
+			aru := chartSeries{Name: name + ": ARI (unseen)", Color: colors.next(), Kind: lineKind{}}
+			nmi := chartSeries{Name: name + ": NMI (seen)", Color: colors.next(), Kind: lineKind{}}
+			tv := chartSeries{Name: name + ": weight TV distance", Color: colors.next(), Kind: lineKind{}}
 			for _, rw := range byModel[m] {
 				st, _ := a.recoveryStatsOf(rw)
 				k := float64(a.kOf(rw))

@@ -74,14 +74,19 @@ func Summarize(xs []float64, level float64) Summary {
 // 2 to 10 seeds a bootstrap has no useful coverage. The t interval stays the honest width; only
 // its impossible part (above 100% or below 0%, as two spread seeds give: 0.60 and 0.95 give
 // [-1.45, 3.00]) is cut off, and Clipped tells the reader it was.
-func SummarizeAccuracy(xs []float64, level float64) Summary {
+func SummarizeAccuracy(xs []float64, level float64) Summary { return SummarizeIn(xs, level, 0, 1) }
+
+// SummarizeIn is Summarize for a quantity that lies in [lo, hi] (an index that is at most 1, an
+// error that is at least 0): the t interval's impossible part is cut off and Clipped is set, as
+// for an accuracy.
+func SummarizeIn(xs []float64, level, lo, hi float64) Summary {
 	s := Summarize(xs, level)
 	if s.N >= 2 {
-		if s.Lo < 0 {
-			s.Lo, s.Clipped = 0, true
+		if s.Lo < lo {
+			s.Lo, s.Clipped = lo, true
 		}
-		if s.Hi > 1 {
-			s.Hi, s.Clipped = 1, true
+		if s.Hi > hi {
+			s.Hi, s.Clipped = hi, true
 		}
 	}
 	return s
