@@ -20,7 +20,7 @@ import (
 // by hand. NAME is "<experiment>-<table>", the experiment being the store's spec name.
 
 // The tables a store offers as blocks.
-var blockTables = []string{"accuracy", "few-shot", "models", "paired", "claims"}
+var blockTables = []string{"accuracy", "few-shot", "models", "per-group", "paired", "claims"}
 
 var blockMarker = regexp.MustCompile(`<!-- pal:(begin ([A-Za-z0-9_.-]+)|end) -->`)
 
@@ -28,8 +28,8 @@ var blockMarker = regexp.MustCompile(`<!-- pal:(begin ([A-Za-z0-9_.-]+)|end) -->
 // the list of every claim of the paper, ClaimsListMarkdown): "<spec>-accuracy"
 // (seen-user accuracy, dataset configurations by model configurations), "<spec>-few-shot"
 // (unseen users' accuracy by pairs per user), "<spec>-models" (every model configuration's
-// seen, unseen and few-shot accuracy with its parameter counts), "<spec>-paired" (the paired
-// table) and
+// seen, unseen and few-shot accuracy with its parameter counts), "<spec>-per-group" (seen-user
+// test accuracy of each true group), "<spec>-paired" (the paired table) and
 // "<spec>-claims" (the paper against ours). A table the store cannot fill is left out.
 func MarkdownBlocks(storeDir string, opts Options) (map[string][]byte, error) {
 	a, err := analyseStore(storeDir, opts)
@@ -46,6 +46,9 @@ func MarkdownBlocks(storeDir string, opts Options) (map[string][]byte, error) {
 	}
 	if t, ok := a.modelsTable(); ok {
 		out[name+"-models"] = t.markdown()
+	}
+	if t, ok := a.perGroupTable(); ok {
+		out[name+"-per-group"] = t.markdown()
 	}
 	if ps := a.pairs(); len(ps) > 0 {
 		a.pairedFamily(ps)
@@ -277,6 +280,58 @@ func (a *analysis) modelsTable() (displayTable, bool) {
 		}
 	}
 	return t, len(t.Rows) > 0
+}
+
+// perGroupTable is seen-user test accuracy per true group (a column per group name, in the
+// order the data sets name them), a row per dataset and model configuration.
+func (a *analysis) perGroupTable() (displayTable, bool) {
+	var cols []string
+	col := map[string]int{}
+	type keyed struct {
+		g    *datasetGroup
+		keys []string
+		lbls []string
+	}
+	var gs []keyed
+	for _, g := range a.Datasets {
+		keys := perGroupKeys(g, splitSeen)
+		if len(keys) < 2 {
+			continue
+		}
+		names := a.groupNames(g)
+		k := keyed{g: g, keys: keys}
+		for _, key := range keys {
+			l := groupLabel(names, key)
+			k.lbls = append(k.lbls, l)
+			if _, ok := col[l]; !ok {
+				col[l] = len(cols)
+				cols = append(cols, l)
+			}
+		}
+		gs = append(gs, k)
+	}
+	if len(cols) == 0 {
+		return displayTable{}, false
+	}
+	h, right := a.configHeader()
+	for _, c := range cols {
+		h, right = append(h, c), append(right, true)
+	}
+	t := displayTable{Header: h, Right: right}
+	for _, k := range gs {
+		for _, rw := range k.g.Rows {
+			st := a.groupStatsOf(rw, k.keys)
+			cells := make([]string, len(cols))
+			for i := range cells {
+				cells[i] = missing
+			}
+			for i, l := range k.lbls {
+				cells[col[l]] = meanStd1(st.Groups[i])
+			}
+			t.Rows = append(t.Rows, append(a.configCells(rw), cells...))
+		}
+	}
+	return t, true
 }
 
 // meanStd1 is an accuracy summary in percent with one decimal: "91.0 ± 1.4".

@@ -14,11 +14,13 @@ func TestUpdateMarkdownFromStore(t *testing.T) {
 	writeFakeStore(t, store, fakeStore(), true)
 	blocks, err := MarkdownBlocks(store, Options{})
 	must(t, err)
-	for _, name := range []string{"synthetic-test-accuracy", "synthetic-test-few-shot", "synthetic-test-models", "synthetic-test-paired"} {
+	for _, name := range []string{"synthetic-test-accuracy", "synthetic-test-few-shot", "synthetic-test-models", "synthetic-test-per-group", "synthetic-test-paired"} {
 		if len(blocks[name]) == 0 {
 			t.Errorf("no block %s (have %v)", name, sortedKeys(blocks))
 		}
 	}
+	wantIn(t, "per-group block", string(blocks["synthetic-test-per-group"]),
+		"| K_true | model | g0 | g1 | g2 |", "| 3 | BTL | 78.0 ± 2.0 | 66.0 ± 2.0 | 63.3 ± 2.0 |")
 	doc := []byte("# Reproducing\n\nProse someone wrote.\n\n<!-- pal:begin synthetic-test-accuracy -->\nold numbers typed by hand\n<!-- pal:end -->\n\nMore prose.\n\n" +
 		"<!-- pal:begin synthetic-test-few-shot --><!-- pal:end -->\n\n<!-- pal:begin synthetic-test-models --><!-- pal:end -->\n\n<!-- pal:begin persona-accuracy -->\nkept: no persona store given\n<!-- pal:end -->\n")
 	got, done, err := UpdateMarkdown(doc, blocks)

@@ -209,7 +209,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	ex := addExecFlags(fs)
 	out := fs.String("out", "", "output folder (default results/<spec name>)")
 	noReport := fs.Bool("no-report", false, "do not render the report after the runs")
-	saveModels := fs.Bool("save-models", false, "keep each PAL run's fitted model as DIR/<run id>/model.safetensors (for pal score)")
+	saveModels := fs.Bool("save-models", false, "keep each run's fitted model as DIR/<run id>/model.safetensors (for pal score): PAL-A, PAL-B, BTL, lore, user-id, individual, dpl and vpl; mix-btl, imported and zero-shot runs keep none")
 	sl := addSlurmFlags(fs)
 	pos, code, ok := ex.parse(fs, args, 1, "want exactly one spec file, e.g. pal run sweep.toml")
 	if !ok {

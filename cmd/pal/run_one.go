@@ -35,7 +35,7 @@ func cmdRunOne(args []string, stdout, stderr io.Writer) int {
 	task := fs.Int("task", -1, "the array task: runs task*runs_per_task ... of the run list")
 	specDir := fs.String("spec-dir", "", "folder that relative paths of the spec are relative to (the original spec's folder)")
 	cache := fs.String("cache", "", "cache folder of downloaded data and embeddings (default $PAL_CACHE, else the user cache folder + /pal)")
-	saveModels := fs.Bool("save-models", false, "keep each PAL run's fitted model beside its result")
+	saveModels := fs.Bool("save-models", false, "keep the run's fitted model beside its result (the kinds of pal run --save-models)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return flagExit(err)
