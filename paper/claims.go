@@ -28,6 +28,7 @@ const (
 	RuleReaches     = "reaches"
 	RuleCostsAtMost = "costs_at_most_spread"
 	RuleCount       = "count"
+	RuleRecovers    = "recovers"
 	RuleUnmeasured  = "unmeasured"
 )
 
@@ -39,7 +40,7 @@ const (
 )
 
 var (
-	rules    = []string{RuleTolerance, RuleDifference, RuleBeats, RuleReaches, RuleCostsAtMost, RuleCount, RuleUnmeasured}
+	rules    = []string{RuleTolerance, RuleDifference, RuleBeats, RuleReaches, RuleCostsAtMost, RuleCount, RuleRecovers, RuleUnmeasured}
 	measures = []string{MeasureSeenAcc, MeasureUnseenAcc, MeasureSplitPairs}
 	splits   = []string{"train", "val", "test", "unseen_train", "unseen_val", "unseen_test"}
 	idRE     = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]*$`)
@@ -64,6 +65,7 @@ type Claim struct {
 	Tolerance float64
 	Pairs     int     // RuleReaches: at most this many pairs per unseen user
 	Within    float64 // RuleReaches: points below seen-user accuracy still counted as reached
+	MinARI    float64 // RuleRecovers: the least mean adjusted Rand index counted as recovered
 	Select    []Condition
 	// Best compares only the best of the selected configurations of each dataset config (the
 	// highest mean of the measure): "PAL" in a claim whose K the paper does not give.
@@ -221,6 +223,7 @@ type rawClaim struct {
 	Tolerance  *float64       `toml:"tolerance"`
 	Pairs      int            `toml:"pairs"`
 	Within     *float64       `toml:"within"`
+	MinARI     *float64       `toml:"min_ari"`
 	Select     map[string]any `toml:"select"`
 	Best       bool           `toml:"best"`
 	Against    map[string]any `toml:"against"`
@@ -324,6 +327,9 @@ func (r rawClaim) build(bad func(field, format string, args ...any)) (Claim, boo
 	if r.Within != nil {
 		c.Within = *r.Within
 	}
+	if r.MinARI != nil {
+		c.MinARI = *r.MinARI
+	}
 	var err error
 	parse := func(field string, m map[string]any) []Condition {
 		var cs []Condition
@@ -367,6 +373,9 @@ func (r rawClaim) build(bad func(field, format string, args ...any)) (Claim, boo
 		needMeasure()
 		need("value", c.Known, "the published count")
 		need("measure", r.Measure == MeasureSplitPairs, `measure = "split_pairs"`)
+	case RuleRecovers:
+		need("min_ari", r.MinARI != nil && *r.MinARI > -1 && *r.MinARI <= 1, "min_ari in (-1, 1] (the least mean adjusted Rand index counted as recovered)")
+		need("select", len(c.Select) > 0, "a select table")
 	case RuleUnmeasured:
 		need("why", r.Why != "", "why: what a run store would need to check it")
 	default:

@@ -106,6 +106,15 @@ secondary = true
 value = "unknown"
 rule = "unmeasured"
 why = "w"`, []string{`claim #1 (c), secondary: missing`, `claim #1 (c), rule: "roughly": want one of tolerance`, `claim #3 (d), id: "d" is also the id of claim #2`}},
+		{"recovers without min_ari", `[[claim]]
+id = "r"
+experiment = "x"
+quantity = "q"
+source = "s"
+secondary = true
+value = "unknown"
+rule = "recovers"
+select = { kind = "pal-a" }`, []string{`claim #1 (r), min_ari: rule "recovers" needs min_ari in (-1, 1]`}},
 		{"unknown key and bad select key", `[[claim]]
 id = "e"
 experiment = "x"

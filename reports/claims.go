@@ -60,6 +60,9 @@ func (a *analysis) checkClaim(c paper.Claim) claimCheck {
 		if c.Rule == paper.RuleReaches {
 			cc.Why = "no selected run has a few-shot curve (" + conditions(c.Select) + ")"
 		}
+		if c.Rule == paper.RuleRecovers {
+			cc.Why = "no selected run kept learned user weights and true groups of two or more groups (" + conditions(c.Select) + ")"
+		}
 	case !c.Comparable:
 		cc.Verdict, cc.Why = verdictNotComparable, c.Why
 	case !c.Known && (c.Rule == paper.RuleTolerance || c.Rule == paper.RuleDifference):
@@ -171,6 +174,18 @@ func (a *analysis) claimLines(c paper.Claim, g *datasetGroup) []claimLine {
 				text += fmt.Sprintf("; spread over seeds %s", fix2(pct(spread)))
 			}
 			out = append(out, claimLine{g, text, pass})
+		}
+	case paper.RuleRecovers:
+		if len(perGroupKeys(g, splitSeen)) < 2 {
+			break // one true group: any assignment recovers it
+		}
+		for _, rw := range sel {
+			st, ok := a.recoveryStatsOf(rw)
+			if !ok || st.ARISeen.N == 0 {
+				continue
+			}
+			out = append(out, claimLine{g, fmt.Sprintf("%s: ARI %s, NMI %.3f",
+				where(rw), a.numText(st.ARISeen, 3), st.NMISeen.Mean), st.ARISeen.Mean >= c.MinARI})
 		}
 	case paper.RuleReaches:
 		for _, rw := range sel {
@@ -328,6 +343,8 @@ func ruleText(c paper.Claim) string {
 		return fmt.Sprintf("with at most %d pairs, within %s of seen-user accuracy", c.Pairs, points(c.Within))
 	case paper.RuleCount:
 		return "the same count"
+	case paper.RuleRecovers:
+		return fmt.Sprintf("users' largest weight against their true group: mean ARI at least %.2f, where there are two or more groups", c.MinARI)
 	}
 	return "—"
 }

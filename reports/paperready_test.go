@@ -338,6 +338,28 @@ against = { kind = "btl" }
 datasets = { "dataset.k_true" = ">= 2" }
 
 [[claim]]
+id = "recovered"
+experiment = "synthetic-test"
+quantity = "PAL-A with K = K_true finds the groups"
+value = "unknown"
+source = "test"
+secondary = true
+rule = "recovers"
+min_ari = 0.9
+select = { kind = "pal-a", "model.k" = "== dataset.k_true" }
+
+[[claim]]
+id = "recovered-k2"
+experiment = "synthetic-test"
+quantity = "PAL-A with K = 2 finds the groups"
+value = "unknown"
+source = "test"
+secondary = true
+rule = "recovers"
+min_ari = 0.9
+select = { kind = "pal-a", "model.k" = 2 }
+
+[[claim]]
 id = "near"
 experiment = "synthetic-test"
 quantity = "PAL-A K = 3 seen accuracy"
@@ -449,12 +471,15 @@ select = { kind = "pal-b" }
 		"K_true = 3, PAL-A, K = 3: 81.00 ± 1.41 [68.29, 93.71], 2 seeds with 10 pairs against 91.50 seen; gap 10.50 points (fails)",
 		"K_true = 1, PAL-A, K = 1: 78.00 ± 0.00 [78.00, 78.00], 3 seeds with 10 pairs against 85.00 seen; gap 7.00 points (fails)",
 		"| count | test pairs | 200 |", "200 test pairs | reproduced |",
+		// recovers: only K_true = 3 has two or more groups; K = 2 merges two of its three.
+		"| K_true = 3, PAL-A, K = 3: ARI 1.000 (95% CI 1.000–1.000, 2 seeds), NMI 1.000 | reproduced |",
+		"K_true = 3, PAL-A, K = 2: ARI 0.500 (95% CI 0.500–0.500, 3 seeds), NMI 0.734 (fails) | not reproduced |",
 		"| not comparable: TF-IDF features stand in for the paper's embeddings |",
 		"| unmeasured | q | +1.7 points | test | — | — | not measured: P-DPO is not run |",
 		"not measured: no run of this store matches the claim's selection (kind == pal-b)",
 	)
 	page := readFile(t, filepath.Join(out, "report.html"))
-	wantIn(t, "report.html", page, "The paper against ours", "Of 9 claims: 4 reproduced, 2 not reproduced, 1 not comparable, 2 not measured.")
+	wantIn(t, "report.html", page, "The paper against ours", "Of 11 claims: 5 reproduced, 3 not reproduced, 1 not comparable, 2 not measured.")
 	checkGolden(t, []byte(md), "claims.md")
 }
 
