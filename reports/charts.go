@@ -51,6 +51,28 @@ type chartSeries struct {
 	Samples []chartSample
 	// Heat are the cells a heat map draws (heatKind).
 	Heat []heatCell
+	// Reference marks a line that is a guide, not data (the diagonal of perfect calibration,
+	// y = K): drawn thin and dashed, without marks, like the Bayes-optimal level.
+	Reference bool
+
+	// variant tells apart lines that share a colour in one chart (past the palette's eight
+	// colours): 0 solid with round marks, then dashed with triangles, dotted with squares.
+	// Set by assignVariants when the chart is drawn.
+	variant int
+}
+
+// assignVariants numbers the line series of cs that repeat an earlier line's colour, so that
+// a chart with more configurations than the palette has colours still tells them apart.
+func (cs *chartSpec) assignVariants() {
+	seen := map[color.NRGBA]int{}
+	for i := range cs.Series {
+		s := &cs.Series[i]
+		if _, line := s.Kind.(lineKind); !line || s.Group != "" || s.Reference {
+			continue
+		}
+		s.variant = seen[s.Color]
+		seen[s.Color]++
+	}
 }
 
 // chartPoint is a mean over seeds with its spread; Lo and Hi are NaN when n < 2 (and for the

@@ -158,6 +158,7 @@ func echartsJSON(cs chartSpec) ([]byte, error) {
 		charts.WithAnimation(false),
 		charts.WithColorsOpts(paletteCSS()),
 	)
+	cs.assignVariants()
 	for i := range cs.Series {
 		cs.Series[i].Kind.echarts(line, &cs, &cs.Series[i])
 	}
@@ -195,10 +196,14 @@ func (lineKind) echarts(c *charts.Line, cs *chartSpec, s *chartSeries) {
 			strip = append(strip, []any{round6(shift(p.X)), num(v)})
 		}
 	}
+	symbol, dash := []string{"circle", "triangle", "rect"}[s.variant%3], []string{"solid", "dashed", "dotted"}[s.variant%3]
+	if s.Reference {
+		symbol, dash = "none", "dashed"
+	}
 	c.AddSeries(name, data,
-		charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(true), SymbolSize: 7}),
+		charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(!s.Reference), SymbolSize: 7, Symbol: symbol}),
 		charts.WithItemStyleOpts(opts.ItemStyle{Color: col}),
-		charts.WithLineStyleOpts(opts.LineStyle{Color: col, Width: 2}))
+		charts.WithLineStyleOpts(opts.LineStyle{Color: col, Width: 2, Type: dash}))
 	if len(strip) > 0 { // the single seeds beside the mean
 		c.MultiSeries = append(c.MultiSeries, charts.SingleSeries{
 			Name: name, Type: types.ChartScatter, Data: strip, SymbolSize: 4,

@@ -263,6 +263,7 @@ func buildPlot(cs chartSpec, st figureStyle) (*plot.Plot, []legendEntry, error) 
 	p.Add(grid)
 
 	var entries []legendEntry
+	cs.assignVariants()
 	for i := range cs.Series {
 		s := &cs.Series[i]
 		thumbs, err := s.Kind.plot(p, &cs, s)
@@ -463,6 +464,14 @@ func (lineKind) plot(p *plot.Plot, cs *chartSpec, s *chartSeries) ([]plot.Thumbn
 	}
 	line.Color, line.Width = s.Color, vg.Points(1.2)
 	points.Color, points.Shape, points.Radius = s.Color, draw.CircleGlyph{}, vg.Points(2)
+	switch {
+	case s.Reference:
+		line.Width, line.Dashes, points.Radius = vg.Points(0.9), []vg.Length{vg.Points(4), vg.Points(2)}, 0
+	case s.variant%3 == 1:
+		line.Dashes, points.Shape = []vg.Length{vg.Points(4), vg.Points(2)}, draw.TriangleGlyph{}
+	case s.variant%3 == 2:
+		line.Dashes, points.Shape = []vg.Length{vg.Points(1), vg.Points(1.5)}, draw.SquareGlyph{}
+	}
 	p.Add(line, points)
 	if len(strip) > 0 {
 		sc, err := plotter.NewScatter(strip)

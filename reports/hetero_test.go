@@ -36,10 +36,10 @@ func TestHeteroSectionsOnFakeStore(t *testing.T) {
 	// Choosing K on k_true = 3: mean val accuracies 0.72, 0.81, 0.915 (se 0.015): K = 3. Seed
 	// by seed (binomial se of 100 val pairs): 3, 3, and on seed 3 (whose K = 3 run failed)
 	// K = 2 (0.81 - 0.039 > 0.73): right in 2 of 3.
-	wantIn(t, "choose_k.md", tab("choose_k.md"), "| K_true = 3 | pal-a | 3 | 3 | 3, 3, 2 | 2 of 3 |")
+	wantIn(t, "choose_k.md", tab("choose_k.md"), "| K_true = 3 | PAL-A | 3 | 3 | 3, 3, 2 | 2 of 3 |")
 	// The epoch cap is 13: every seed-3 run (13 epochs) is at the cap.
 	page := readFile(t, filepath.Join(out, "report.html"))
-	wantIn(t, "report.html", page, "stopped at the epoch cap", "Headline findings", "the one-standard-error rule on validation accuracy picks K = 3 for pal-a")
+	wantIn(t, "report.html", page, "stopped at the epoch cap", "Headline findings", "the one-standard-error rule on validation accuracy picks K = 3 for PAL-A")
 	// Calibration: only BTL (logistic) is shown; PAL-A (hinge) is left out by name.
 	cal := tab("calibration.md")
 	if strings.Contains(cal, "PAL-A") || !strings.Contains(cal, "BTL") {

@@ -130,3 +130,39 @@ func TestChartKindsDrawInChromium(t *testing.T) {
 		}
 	}
 }
+
+// Past the palette's eight colours a line repeats an earlier line's colour; it is then dashed
+// (and drawn with other marks) in the figure and in the interactive chart, so ten peer models in
+// one chart stay apart.
+func TestRepeatedColoursGetLineVariants(t *testing.T) {
+	a := &analysis{}
+	cs := chartSpec{ID: "many", File: "many", Title: "many", XLabel: "x", YLabel: "y", XMin: 0, XMax: 2}
+	for i := range 10 {
+		name := fmt.Sprintf("model %d", i)
+		cs.Series = append(cs.Series, chartSeries{Name: name, Color: a.colorOf(name), Kind: lineKind{},
+			Points: []chartPoint{{X: 1, Y: float64(i), Lo: math.NaN(), Hi: math.NaN()}}})
+	}
+	cs.assignVariants()
+	for i, s := range cs.Series {
+		if want := i / len(okabeIto); s.variant != want {
+			t.Errorf("series %d (%v): variant %d, want %d", i, s.Color, s.variant, want)
+		}
+	}
+	var svg bytes.Buffer
+	first8 := cs
+	first8.Series = cs.Series[:len(okabeIto)]
+	must(t, renderFigure(&svg, []chartSpec{first8}, "svg", figureStyle{Size: "column"}))
+	if strings.Contains(svg.String(), "stroke-dasharray") {
+		t.Error("a chart of eight lines, one colour each, has a dashed line")
+	}
+	svg.Reset()
+	must(t, renderFigure(&svg, []chartSpec{cs}, "svg", figureStyle{Size: "column"}))
+	if !strings.Contains(svg.String(), "stroke-dasharray") {
+		t.Error("no dashed line in the SVG of a chart whose 9th and 10th lines repeat colours")
+	}
+	js, err := echartsJSON(cs)
+	must(t, err)
+	if !strings.Contains(string(js), `"type":"dashed"`) || !strings.Contains(string(js), `"symbol":"triangle"`) {
+		t.Error("the interactive chart does not dash the lines that repeat a colour")
+	}
+}

@@ -335,15 +335,7 @@ func (a *analysis) perGroupTable() (displayTable, bool) {
 }
 
 // meanStd1 is an accuracy summary in percent with one decimal: "91.0 ± 1.4".
-func meanStd1(s Summary) string {
-	switch {
-	case s.N == 0:
-		return missing
-	case s.N == 1:
-		return fix1(pct(s.Mean))
-	}
-	return fix1(pct(s.Mean)) + " " + pm + " " + fix1(pct(s.Std))
-}
+func meanStd1(s Summary) string { return meanStdPct(s, fix1) }
 
 // datasetHeader and datasetCells are the dataset-configuration columns alone.
 func (a *analysis) datasetHeader() ([]string, []bool) {

@@ -95,7 +95,7 @@ func (calibrationSection) build(a *analysis) cell {
 		if len(cs.Series) == 0 {
 			continue
 		}
-		cs.Series = append([]chartSeries{{Name: "perfect calibration", Color: refColor, Kind: lineKind{}, Points: []chartPoint{{X: 0, Y: 0, Lo: nan, Hi: nan, N: 1}, {X: 100, Y: 100, Lo: nan, Hi: nan, N: 1}}}}, cs.Series...)
+		cs.Series = append([]chartSeries{{Name: "perfect calibration", Color: refColor, Kind: lineKind{}, Reference: true, Points: []chartPoint{{X: 0, Y: 0, Lo: nan, Hi: nan, N: 1}, {X: 100, Y: 100, Lo: nan, Hi: nan, N: 1}}}}, cs.Series...)
 		cs.setXRange([]float64{0, 100}, false)
 		cs.XTicks = []float64{0, 25, 50, 75, 100}
 		c.Charts = append(c.Charts, cs)

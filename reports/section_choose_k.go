@@ -97,7 +97,7 @@ func (chooseKSection) build(a *analysis) cell {
 		colors := newColorer()
 		for _, ch := range choices {
 			col := colors.next()
-			s := chartSeries{Name: ch.Model + ": val accuracy", Color: col, Kind: lineKind{}}
+			s := chartSeries{Name: a.modelDisplay(ch.Model) + ": val accuracy", Color: col, Kind: lineKind{}}
 			for _, rw := range ch.Rows {
 				var v []float64
 				for _, r := range rw.Runs {
@@ -112,7 +112,7 @@ func (chooseKSection) build(a *analysis) cell {
 				if rw == ch.Chosen {
 					p := pointOf(k, sum)
 					p.Lo, p.Hi = nan, nan
-					marks = append(marks, chartSeries{Name: ch.Model + ": chosen K", Color: refColor, Kind: scatterKind{}, Points: []chartPoint{p}})
+					marks = append(marks, chartSeries{Name: a.modelDisplay(ch.Model) + ": chosen K", Color: refColor, Kind: scatterKind{}, Points: []chartPoint{p}})
 				}
 			}
 			cs.Series = append(cs.Series, s)
@@ -128,7 +128,7 @@ func (chooseKSection) build(a *analysis) cell {
 			if ch.KTrue > 0 {
 				trueCell, right = strconv.Itoa(ch.KTrue), fmt.Sprintf("%d of %d", nRight, len(ch.PerSeed))
 			}
-			t.Rows = append(t.Rows, []string{g.Label, ch.Model, trueCell, strconv.Itoa(a.kOf(ch.Chosen)), strings.Join(seeds, ", "), right})
+			t.Rows = append(t.Rows, []string{g.Label, a.modelDisplay(ch.Model), trueCell, strconv.Itoa(a.kOf(ch.Chosen)), strings.Join(seeds, ", "), right})
 			tidy.Header = []string{"dataset", "model", "true_groups", "chosen_k", "per_seed", "seeds_right", "seeds"}
 			tidy.Rows = append(tidy.Rows, []string{g.Label, ch.Model, strconv.Itoa(ch.KTrue), strconv.Itoa(a.kOf(ch.Chosen)), strings.Join(seeds, " "), strconv.Itoa(nRight), strconv.Itoa(len(ch.PerSeed))})
 		}
@@ -150,7 +150,7 @@ func (chooseKSection) build(a *analysis) cell {
 func (a *analysis) chooseKFinding(g *datasetGroup) string {
 	var parts []string
 	for _, ch := range a.kChoices(g) {
-		s := fmt.Sprintf("the one-standard-error rule on validation accuracy picks K = %d for %s", a.kOf(ch.Chosen), ch.Model)
+		s := fmt.Sprintf("the one-standard-error rule on validation accuracy picks K = %d for %s", a.kOf(ch.Chosen), a.modelDisplay(ch.Model))
 		if ch.KTrue > 0 {
 			n := 0
 			for _, k := range ch.PerSeed {

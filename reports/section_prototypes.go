@@ -93,9 +93,9 @@ func (prototypesSection) build(a *analysis) cell {
 			s := series[rw.Model]
 			if s == nil {
 				s = &[3]chartSeries{
-					{Name: rw.Model + ": effective prototypes", Color: colors.next(), Kind: lineKind{}},
-					{Name: rw.Model + ": effective, by assignment", Color: colors.next(), Kind: lineKind{}},
-					{Name: rw.Model + ": mean user entropy", Color: colors.next(), Kind: lineKind{}},
+					{Name: a.modelDisplay(rw.Model) + ": effective prototypes", Color: colors.next(), Kind: lineKind{}},
+					{Name: a.modelDisplay(rw.Model) + ": effective, by assignment", Color: colors.next(), Kind: lineKind{}},
+					{Name: a.modelDisplay(rw.Model) + ": mean user entropy", Color: colors.next(), Kind: lineKind{}},
 				}
 				series[rw.Model] = s
 				order = append(order, rw.Model)
@@ -116,7 +116,7 @@ func (prototypesSection) build(a *analysis) cell {
 			cs.Series = append(cs.Series, series[m][0], series[m][1], series[m][2])
 		}
 		xs = sortedUnique(xs)
-		diag := chartSeries{Name: "y = K", Color: refColor, Kind: lineKind{}}
+		diag := chartSeries{Name: "y = K", Color: refColor, Kind: lineKind{}, Reference: true}
 		for _, x := range xs {
 			diag.Points = append(diag.Points, chartPoint{X: x, Y: x, Lo: nan, Hi: nan, N: 1})
 		}
@@ -148,7 +148,7 @@ func (a *analysis) prototypesFinding(g *datasetGroup) string {
 		return ""
 	}
 	st, _ := a.usageStatsOf(best)
-	s := fmt.Sprintf("with K = %d prototypes available, %s's users spread over %s effective prototypes by their largest weight", a.kOf(best), best.Model, a.numText(st.Assigned, 2))
+	s := fmt.Sprintf("with K = %d prototypes available, %s's users spread over %s effective prototypes by their largest weight", a.kOf(best), a.modelDisplay(best.Model), a.numText(st.Assigned, 2))
 	if groups > 0 {
 		s += fmt.Sprintf(" (the data has %d true groups)", groups)
 	}

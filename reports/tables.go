@@ -151,14 +151,18 @@ func configValues(rw *row, absent string) []string {
 
 func (a *analysis) ciHeader() string { return fmt.Sprintf("%g%% CI", 100*a.Opts.CILevel) }
 
-func meanStd(s Summary) string {
+func meanStd(s Summary) string { return meanStdPct(s, fix2) }
+
+// meanStdPct is an accuracy summary in percent, each number written by fix: "91.00 ± 1.40"; the
+// mean alone for one seed, a dash for none.
+func meanStdPct(s Summary, fix func(float64) string) string {
 	switch {
 	case s.N == 0:
 		return missing
 	case s.N == 1:
-		return fix2(pct(s.Mean))
+		return fix(pct(s.Mean))
 	}
-	return fix2(pct(s.Mean)) + " " + pm + " " + fix2(pct(s.Std))
+	return fix(pct(s.Mean)) + " " + pm + " " + fix(pct(s.Std))
 }
 
 // interval shows [lo, hi]; an end clipped to [0, 100] (SummarizeAccuracy) is marked with a
