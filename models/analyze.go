@@ -71,9 +71,11 @@ func Analyze(s Scorer, d *datasets.Data, out *metrics.Metrics, link string) *met
 			prob = pm.ProbLeft
 		}
 		probs, left := make([]float64, len(pairs)), make([]bool, len(pairs))
-		for i, p := range pairs {
-			probs[i], left[i] = prob(s.Margin(p)), p.LeftPreferred
-		}
+		ForEachChunk(s, pairs, func(o int, chunk []datasets.Pair) {
+			for i, p := range chunk {
+				probs[o+i], left[o+i] = prob(s.Margin(p)), p.LeftPreferred
+			}
+		})
 		if a.Calibration == nil {
 			a.Calibration = map[string]metrics.Reliability{}
 		}

@@ -41,12 +41,19 @@ func mlpRowBytes(in int, c MLPConfig) int64 {
 // early-stopping snapshot, in float64.
 func paramBytes(n int64) int64 { return 5 * 8 * n }
 
-// cacheBytes is f of every item in evaluation mode (float32 for a float32 MLP).
+// cacheBytes is the evaluation cache of f over the items (float32 for a float32 MLP): every
+// item's row, or a lazy cache's worth where those would take more than EvalCacheBytes (plus its
+// index, 4 bytes an item).
 func cacheBytes(items int, c MLPConfig) int64 {
+	row := int64(4)
 	if c.Precision == Float64 {
-		return 8 * int64(items) * int64(c.Width)
+		row = 8
 	}
-	return 4 * int64(items) * int64(c.Width)
+	row *= int64(c.Width)
+	if whole := int64(items) * row; whole <= EvalCacheBytes {
+		return whole
+	}
+	return min(int64(lazyRows(row)), int64(items))*row + 4*int64(items)
 }
 
 // EstimateBytes implements MemoryEstimator: f, P and the user weights; a batch of 3 rows a

@@ -39,27 +39,64 @@ func nonFiniteError(split string, j int, what string, v float64) error {
 	return fmt.Errorf("%w: %s of pair %d of split %s is %v (try a smaller learning rate)", ErrDiverged, what, j, split, v)
 }
 
+// Prefetcher is implemented by a scorer whose Margin reads a cache it fills on demand (PAL's
+// lazy cache of f over the items, at sizes where every item's row would not fit beside the
+// items): Prefetch readies the pairs' rows in one pass of f. Loops over many pairs call it for
+// each chunk (ForEachChunk) before asking for their margins.
+type Prefetcher interface {
+	Prefetch(pairs []datasets.Pair)
+}
+
+// ForEachChunk calls fn for each chunk of at most evalChunk pairs, in order, after s's
+// Prefetch of the chunk when s has one.
+func ForEachChunk(s Scorer, pairs []datasets.Pair, fn func(offset int, chunk []datasets.Pair)) {
+	pf, _ := s.(Prefetcher)
+	for o := 0; o < len(pairs); o += evalChunk {
+		chunk := pairs[o:min(o+evalChunk, len(pairs))]
+		if pf != nil {
+			pf.Prefetch(chunk)
+		}
+		fn(o, chunk)
+	}
+}
+
 // EvaluateSplit computes accuracy and mean loss of s on pairs (named split in errors). A
 // non-finite margin or loss is an error wrapping ErrDiverged.
 func EvaluateSplit(s Scorer, split string, pairs []datasets.Pair) (metrics.Split, error) {
 	var acc, loss float64
-	for j, p := range pairs {
-		m := s.Margin(p)
-		if math.IsNaN(m) || math.IsInf(m, 0) {
-			return metrics.Split{}, nonFiniteError(split, j, "the margin", m)
+	var err error
+	ForEachChunk(s, pairs, func(o int, chunk []datasets.Pair) {
+		if err == nil {
+			acc, loss, err = scoreChunk(s, split, o, chunk, acc, loss)
 		}
-		l := s.PairLoss(p)
-		if math.IsNaN(l) || math.IsInf(l, 0) {
-			return metrics.Split{}, nonFiniteError(split, j, "the loss", l)
-		}
-		acc += Correct(m, p.LeftPreferred)
-		loss += l
+	})
+	if err != nil {
+		return metrics.Split{}, err
 	}
 	if len(pairs) == 0 {
 		return metrics.Split{Pairs: 0}, nil
 	}
 	n := float64(len(pairs))
 	return metrics.Split{Accuracy: acc / n, Loss: loss / n, Pairs: len(pairs)}, nil
+}
+
+// scoreChunk adds the chunk's correct predictions and losses (pairs from offset o on) to acc and
+// loss, in pair order.
+func scoreChunk(s Scorer, split string, o int, pairs []datasets.Pair, acc, loss float64) (float64, float64, error) {
+	for jj, p := range pairs {
+		j := o + jj
+		m := s.Margin(p)
+		if math.IsNaN(m) || math.IsInf(m, 0) {
+			return acc, loss, nonFiniteError(split, j, "the margin", m)
+		}
+		l := s.PairLoss(p)
+		if math.IsNaN(l) || math.IsInf(l, 0) {
+			return acc, loss, nonFiniteError(split, j, "the loss", l)
+		}
+		acc += Correct(m, p.LeftPreferred)
+		loss += l
+	}
+	return acc, loss, nil
 }
 
 // Evaluate fills Splits for every non-empty split of d, PerUser and PerGroup for test and
@@ -106,14 +143,16 @@ func breakdown(s Scorer, d *datasets.Data, pairs []datasets.Pair) (perUser, perG
 		t.right += c
 		t.n++
 	}
-	for _, p := range pairs {
-		c := Correct(s.Margin(p), p.LeftPreferred)
-		u := d.Users[p.User]
-		add(users, u.ID, c)
-		if u.Group >= 0 {
-			add(groups, strconv.Itoa(u.Group), c)
+	ForEachChunk(s, pairs, func(_ int, chunk []datasets.Pair) {
+		for _, p := range chunk {
+			c := Correct(s.Margin(p), p.LeftPreferred)
+			u := d.Users[p.User]
+			add(users, u.ID, c)
+			if u.Group >= 0 {
+				add(groups, strconv.Itoa(u.Group), c)
+			}
 		}
-	}
+	})
 	perUser = map[string]float64{}
 	for k, t := range users {
 		perUser[k] = t.right / t.n

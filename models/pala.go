@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"sync"
 
 	"github.com/pal-harness/pal/datasets"
 )
@@ -239,8 +241,11 @@ func dist(a, b []float64) float64 {
 	return math.Sqrt((s0 + s1) + (s2 + s3))
 }
 
-// freeze precomputes f(items) and f(P) in evaluation mode for few-shot fitting.
+// freeze precomputes f(items) and f(P) in evaluation mode for few-shot fitting. The training
+// batches' workspace is released first: at batch 4,096 through 1024-wide layers it is a
+// gigabyte that evaluation and few-shot fitting (small batches, cached rows) do not need.
 func (m *PALA) freeze() {
+	m.work = palaWork{}
 	m.itemCache = mapItemsCache(m.f, m.ds.NumItems(), m.ds.Dim, m.ds.Items)
 	if m.cfg.IdealPoint != "Pw" {
 		protos := m.mapAll(Matrix{m.cfg.K, m.ds.Dim, m.P.Value})
@@ -281,17 +286,49 @@ func mapItems(f *MLP, rows, cols int, x []float32) Matrix {
 	return out
 }
 
-// rowCache holds f(x) of every item in evaluation mode: as float32 when f computes in float32
+// rowCache holds f(x) of the items in evaluation mode: as float32 when f computes in float32
 // (its outputs are float32 values, so nothing is lost, and a million 1024-wide rows take 4 GB
-// instead of 8), as float64 otherwise.
+// instead of 8), as float64 otherwise. A small data set's cache holds every item, computed once.
+// Where every item's row would take more than EvalCacheBytes (Pick-a-Pic: 1 M items × 1024 is
+// 4 GB, as much again as the items), the cache is lazy: it computes the rows of the items a batch
+// or a chunk of evaluated pairs needs (ensure), and starts over when it is full, so evaluation
+// and few-shot fitting stay within the training memory. A row is the same bits either way: f
+// maps each row on its own, whatever the other rows of its batch.
 type rowCache struct {
 	cols int
 	f32  []float32
 	f64  []float64
+
+	// Lazy mode: slot[i] is item i's row in f32/f64, or -1; used rows are filled.
+	lazy  bool
+	f     *MLP
+	dim   int
+	items []float32
+	slot  []int32
+	used  int
+	cap   int
+	buf   []float32
+	tape  Tape
+}
+
+// EvalCacheBytes is the most memory the evaluation cache of f over every item may take before
+// it computes rows on demand instead (a variable so tests can force the lazy mode).
+var EvalCacheBytes int64 = 512 << 20
+
+// lazyRows is the size of a lazy cache in rows: EvalCacheBytes worth, and at least two chunks of
+// evaluated pairs (which needs up to 2 × evalChunk rows at once; a larger batch grows it).
+func lazyRows(rowBytes int64) int {
+	return int(max(EvalCacheBytes/rowBytes, 2*evalChunk))
 }
 
 // rowInto writes row i into dst as float64.
 func (c *rowCache) rowInto(dst []float64, i int) {
+	if c.lazy {
+		if c.slot[i] < 0 {
+			c.ensure([]int{i}) // one row: slow; callers prefetch (ensurePairs) their chunk first
+		}
+		i = int(c.slot[i])
+	}
 	if c.f32 != nil {
 		widen(dst, c.f32[i*c.cols:(i+1)*c.cols])
 		return
@@ -302,16 +339,108 @@ func (c *rowCache) rowInto(dst []float64, i int) {
 // pairsInto writes the rows of each pair's left and right items into L and R (row i for
 // pairs[i]): the mapped items of a frozen model's batch.
 func (c *rowCache) pairsInto(L, R Matrix, pairs []datasets.Pair) {
+	c.ensurePairs(pairs)
 	for i, p := range pairs {
 		c.rowInto(L.Row(i), p.Left)
 		c.rowInto(R.Row(i), p.Right)
 	}
 }
 
-// mapItemsCache is mapItems into a rowCache.
+// ensurePairs makes the rows of the pairs' items resident (a lazy cache; nothing otherwise).
+func (c *rowCache) ensurePairs(pairs []datasets.Pair) {
+	if !c.lazy {
+		return
+	}
+	need := make([]int, 0, 2*len(pairs))
+	for _, p := range pairs {
+		need = append(need, p.Left, p.Right)
+	}
+	c.ensure(need)
+}
+
+// ensure makes the rows of the items in need resident. When the missing ones do not fit beside
+// the resident rows, the cache starts over with exactly need's items, so every row a batch or
+// chunk reads stays resident while it is read.
+func (c *rowCache) ensure(need []int) {
+	missing := 0
+	for _, i := range need {
+		if c.slot[i] < 0 {
+			missing++
+		}
+	}
+	if missing == 0 {
+		return
+	}
+	if c.used+missing > c.cap {
+		for i := range c.slot {
+			c.slot[i] = -1
+		}
+		c.used = 0
+	}
+	var todo []int
+	for _, i := range need {
+		if c.slot[i] == -1 {
+			c.slot[i] = -2 // queued
+			todo = append(todo, i)
+		}
+	}
+	if c.used+len(todo) > c.cap { // a batch larger than the cache: grow it
+		c.grow(c.used + len(todo))
+	}
+	const chunk = 4096
+	for s := 0; s < len(todo); s += chunk {
+		e := min(s+chunk, len(todo))
+		c.buf = slices.Grow(c.buf[:0], (e-s)*c.dim)[:(e-s)*c.dim]
+		for r, i := range todo[s:e] {
+			copy(c.buf[r*c.dim:(r+1)*c.dim], c.items[i*c.dim:(i+1)*c.dim])
+		}
+		c.f.Input(&c.tape, e-s, c.dim).SetRows32(0, c.buf)
+		y := c.f.ForwardInput(&c.tape, nil)
+		if c.f32 != nil {
+			narrow(c.f32[c.used*c.cols:], y.Data) // exact: y holds float32 values
+		} else {
+			copy(c.f64[c.used*c.cols:], y.Data)
+		}
+		for r, i := range todo[s:e] {
+			c.slot[i] = int32(c.used + r)
+		}
+		c.used += e - s
+	}
+}
+
+// grow makes room for rows rows, keeping the resident ones.
+func (c *rowCache) grow(rows int) {
+	c.cap = rows
+	if c.f32 != nil {
+		c.f32 = append(c.f32, make([]float32, rows*c.cols-len(c.f32))...)
+	} else {
+		c.f64 = append(c.f64, make([]float64, rows*c.cols-len(c.f64))...)
+	}
+}
+
+// mapItemsCache is mapItems into a rowCache: every item's row, or a lazy cache where those
+// would take more than EvalCacheBytes.
 func mapItemsCache(f *MLP, rows, cols int, x []float32) *rowCache {
 	const chunk = 4096
 	c := &rowCache{cols: f.Out}
+	elem := int64(8)
+	if f.single {
+		elem = 4
+	}
+	if rowBytes := int64(f.Out) * elem; int64(rows)*rowBytes > EvalCacheBytes && rows > 0 {
+		c.lazy, c.f, c.dim, c.items = true, f, cols, x
+		c.slot = make([]int32, rows)
+		for i := range c.slot {
+			c.slot[i] = -1
+		}
+		c.cap = min(lazyRows(rowBytes), rows)
+		if f.single {
+			c.f32 = make([]float32, c.cap*c.cols)
+		} else {
+			c.f64 = make([]float64, c.cap*c.cols)
+		}
+		return c
+	}
 	if f.single {
 		c.f32 = make([]float32, rows*f.Out)
 	} else {
@@ -365,10 +494,35 @@ func (m *PALA) idealPoints(wb Matrix) Matrix {
 // Margin is r(left) - r(right) (for the default score ||f(right) - u|| - ||f(left) - u||):
 // positive predicts the left item. It needs prepareEval after the last parameter change.
 func (m *PALA) Margin(p datasets.Pair) float64 {
-	l, r := make([]float64, m.f.Out), make([]float64, m.f.Out)
+	buf := getScratch(2 * m.f.Out)
+	defer putScratch(buf)
+	l, r := (*buf)[:m.f.Out], (*buf)[m.f.Out:]
 	m.itemCache.rowInto(l, p.Left)
 	m.itemCache.rowInto(r, p.Right)
 	return m.head.margin(l, r, m.idealCache.Row(p.User))
+}
+
+// scratch recycles Margin's row buffers: evaluating a million pairs of 1024-wide rows would
+// otherwise allocate 16 KB a pair, and the garbage alone doubled the heap of a Pick-a-Pic-sized
+// evaluation. A pool, not a field, because a fitted model may be scored from several goroutines.
+var scratch sync.Pool
+
+func getScratch(n int) *[]float64 {
+	if b, ok := scratch.Get().(*[]float64); ok && cap(*b) >= n {
+		*b = (*b)[:n]
+		return b
+	}
+	b := make([]float64, n)
+	return &b
+}
+
+func putScratch(b *[]float64) { scratch.Put(b) }
+
+// Prefetch implements Prefetcher: the rows of the pairs' items in a lazy evaluation cache.
+func (m *PALA) Prefetch(pairs []datasets.Pair) {
+	if m.itemCache != nil {
+		m.itemCache.ensurePairs(pairs)
+	}
 }
 
 // PairLoss is the training loss of one pair (unweighted, without the bound).

@@ -207,6 +207,7 @@ func mixRows(w []float64, row func(k int) []float64, out []float64) {
 // freeze computes the evaluation-mode caches of f over every item and of every g_k over every
 // prompt, so few-shot fitting differentiates only the new users' weights.
 func (m *PALB) freeze() {
+	m.work = palbWork{} // the training batches' workspace (see PALA.freeze)
 	m.itemCache = mapItemsCache(m.f, m.ds.NumItems(), m.ds.Dim, m.ds.Items)
 	d, np := m.f.Out, m.ds.NumPrompts()
 	cache := NewMatrix(np, m.cfg.K*d)
@@ -233,13 +234,21 @@ func (m *PALB) prepareEval() {
 // item). It needs prepareEval after the last parameter change.
 func (m *PALB) Margin(p datasets.Pair) float64 {
 	d := m.f.Out
-	u := make([]float64, d)
+	buf := getScratch(3 * d)
+	defer putScratch(buf)
+	u, l, r := (*buf)[:d], (*buf)[d:2*d], (*buf)[2*d:]
 	row := m.promptCache.Row(p.Prompt)
 	mixRows(m.evalW.Row(p.User), func(k int) []float64 { return row[k*d : (k+1)*d] }, u)
-	l, r := make([]float64, d), make([]float64, d)
 	m.itemCache.rowInto(l, p.Left)
 	m.itemCache.rowInto(r, p.Right)
 	return m.head.margin(l, r, u)
+}
+
+// Prefetch implements Prefetcher: the rows of the pairs' items in a lazy evaluation cache.
+func (m *PALB) Prefetch(pairs []datasets.Pair) {
+	if m.itemCache != nil {
+		m.itemCache.ensurePairs(pairs)
+	}
 }
 
 // PairLoss is the training loss of one pair (unweighted, without the bound).

@@ -308,6 +308,9 @@ type trainResult struct {
 	TrainLoss      float64 `json:"train_loss"`
 	ValLoss        float64 `json:"val_loss,omitempty"`
 	ValPairs       int     `json:"val_pairs,omitempty"`
+	EvalSeconds    float64 `json:"eval_seconds,omitempty"`   // -evaluate: PrepareEval and Evaluate over every split
+	TrainAcc       float64 `json:"train_acc,omitempty"`      // -evaluate: accuracy on the train split
+	EvalCacheMiB   int64   `json:"eval_cache_mib,omitempty"` // -evaluate: models.EvalCacheBytes
 	PeakRSS        int64   `json:"peak_rss_bytes"`
 	RSSSource      string  `json:"rss_source"`
 	RSSAnon        int64   `json:"rss_anon_bytes,omitempty"` // at the end: private memory
@@ -329,6 +332,8 @@ func train(args []string, stdout, stderr io.Writer) error {
 	threads := fs.Int("j", runtime.NumCPU(), "threads for the matrix products (GOMAXPROCS)")
 	steps := fs.Int("steps", 0, "run only the first N mini-batches of the epoch and extrapolate (0 = the whole epoch)")
 	evalPairs := fs.Int("eval", 0, "measure the loss on at most this many val pairs after training (0 = none)")
+	evaluate := fs.Bool("evaluate", false, "after training, evaluate every split as a run does (models.Evaluate after PrepareEval): the evaluation's memory is in the peak")
+	evalCacheMB := fs.Int64("eval-cache-mb", models.EvalCacheBytes>>20, "models.EvalCacheBytes in MiB: above it the evaluation cache of f computes rows on demand")
 	seed := fs.Uint64("seed", 1, "model seed")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -338,6 +343,7 @@ func train(args []string, stdout, stderr io.Writer) error {
 	}
 	runtime.GOMAXPROCS(*threads)
 	models.SetBLASThreads(*threads)
+	models.EvalCacheBytes = *evalCacheMB << 20
 
 	t0 := time.Now()
 	d, err := datasets.LoadFiles(*dir)
@@ -391,6 +397,23 @@ func train(args []string, stdout, stderr io.Writer) error {
 	if val := d.Splits[datasets.Val]; *evalPairs > 0 && len(val) > 0 {
 		val = val[:min(len(val), *evalPairs)]
 		res.ValLoss, res.ValPairs = models.EvalLoss(obj, val), len(val)
+	}
+	if *evaluate {
+		sc, ok := obj.(interface {
+			models.Scorer
+			PrepareEval()
+		})
+		if !ok {
+			return fmt.Errorf("train: -evaluate: %s's objective is not a scorer", *kind)
+		}
+		t2 := time.Now()
+		sc.PrepareEval()
+		m, err := models.Evaluate(sc, d)
+		if err != nil {
+			return err
+		}
+		res.EvalSeconds, res.TrainAcc = time.Since(t2).Seconds(), m.Splits["train"].Accuracy
+		res.EvalCacheMiB = *evalCacheMB
 	}
 	res.PeakRSS, res.RSSSource = peakRSS()
 	res.RSSAnon, res.RSSFile = statusBytes("RssAnon"), statusBytes("RssFile")
