@@ -3,6 +3,8 @@ package models_test
 import (
 	"context"
 	"encoding/json"
+	"math"
+	"strings"
 	"testing"
 
 	"github.com/pal-harness/pal/datasets"
@@ -14,7 +16,10 @@ import (
 // full. Forced here on 10,000 items (the cache holds 4,096 rows, so evaluating the training
 // split empties it many times): every metric of PAL-A and PAL-B fits (evaluation, the per-user
 // and per-group breakdowns, few-shot fitting and its early stopping) is the same to the bit as
-// with the whole cache, in both precisions.
+// with the whole cache, in both precisions. One exception: with OpenBLAS (-tags openblas) a
+// float64 MLP's row depends in its last bits on how many rows its product had (OpenBLAS's
+// kernels handle the edge rows of a block differently), so there the metrics agree to 1e-9
+// (relative) instead: a changed prediction would move an accuracy by at least 1/1200.
 func TestLazyEvalCacheGivesTheSameMetrics(t *testing.T) {
 	ctx := context.Background()
 	dc := datasets.DefaultSynthetic()
@@ -59,8 +64,59 @@ func TestLazyEvalCacheGivesTheSameMetrics(t *testing.T) {
 		whole := run(name, fit)
 		models.EvalCacheBytes = 1
 		lazy := run(name, fit)
-		if whole != lazy {
+		tol := 0.0
+		if models.BLAS == "openblas" && strings.HasSuffix(name, models.Float64) {
+			tol = 1e-9
+		}
+		if !sameJSON(t, whole, lazy, tol) {
 			t.Errorf("%s: metrics differ with the lazy cache:\nwhole %s\nlazy  %s", name, whole, lazy)
 		}
 	}
+}
+
+// sameJSON compares two JSON documents, numbers within tol relative (exactly for tol = 0).
+func sameJSON(t *testing.T, a, b string, tol float64) bool {
+	t.Helper()
+	if tol == 0 {
+		return a == b
+	}
+	var x, y any
+	if err := json.Unmarshal([]byte(a), &x); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(b), &y); err != nil {
+		t.Fatal(err)
+	}
+	var eq func(x, y any) bool
+	eq = func(x, y any) bool {
+		switch xv := x.(type) {
+		case map[string]any:
+			yv, ok := y.(map[string]any)
+			if !ok || len(xv) != len(yv) {
+				return false
+			}
+			for k, v := range xv {
+				if !eq(v, yv[k]) {
+					return false
+				}
+			}
+			return true
+		case []any:
+			yv, ok := y.([]any)
+			if !ok || len(xv) != len(yv) {
+				return false
+			}
+			for i := range xv {
+				if !eq(xv[i], yv[i]) {
+					return false
+				}
+			}
+			return true
+		case float64:
+			yv, ok := y.(float64)
+			return ok && math.Abs(xv-yv) <= tol*math.Max(math.Abs(xv), math.Abs(yv))
+		}
+		return x == y
+	}
+	return eq(x, y)
 }

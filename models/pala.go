@@ -293,7 +293,10 @@ func mapItems(f *MLP, rows, cols int, x []float32) Matrix {
 // 4 GB, as much again as the items), the cache is lazy: it computes the rows of the items a batch
 // or a chunk of evaluated pairs needs (ensure), and starts over when it is full, so evaluation
 // and few-shot fitting stay within the training memory. A row is the same bits either way: f
-// maps each row on its own, whatever the other rows of its batch.
+// maps each row on its own, whatever the other rows of its batch (in float32, and in float64 on
+// gonum; OpenBLAS's float64 kernels treat a block's edge rows differently, so there a lazily
+// computed row may differ from the whole cache's in its last bits; a run is still the same bits
+// every time, since which rows a chunk computes depends only on the data and the settings).
 type rowCache struct {
 	cols int
 	f32  []float32
