@@ -20,7 +20,7 @@ import (
 // by hand. NAME is "<experiment>-<table>", the experiment being the store's spec name.
 
 // The tables a store offers as blocks.
-var blockTables = []string{"accuracy", "few-shot", "models", "per-group", "paired", "claims"}
+var blockTables = []string{"accuracy", "few-shot", "models", "per-group", "recovery", "paired", "claims"}
 
 var blockMarker = regexp.MustCompile(`<!-- pal:(begin ([A-Za-z0-9_.-]+)|end) -->`)
 
@@ -29,7 +29,8 @@ var blockMarker = regexp.MustCompile(`<!-- pal:(begin ([A-Za-z0-9_.-]+)|end) -->
 // (seen-user accuracy, dataset configurations by model configurations), "<spec>-few-shot"
 // (unseen users' accuracy by pairs per user), "<spec>-models" (every model configuration's
 // seen, unseen and few-shot accuracy with its parameter counts), "<spec>-per-group" (seen-user
-// test accuracy of each true group), "<spec>-paired" (the paired table) and
+// test accuracy of each true group), "<spec>-recovery" (the group-recovery cell's table),
+// "<spec>-paired" (the paired table) and
 // "<spec>-claims" (the paper against ours). A table the store cannot fill is left out.
 func MarkdownBlocks(storeDir string, opts Options) (map[string][]byte, error) {
 	a, err := analyseStore(storeDir, opts)
@@ -49,6 +50,12 @@ func MarkdownBlocks(storeDir string, opts Options) (map[string][]byte, error) {
 	}
 	if t, ok := a.perGroupTable(); ok {
 		out[name+"-per-group"] = t.markdown()
+	}
+	// The group-recovery cell's table (ARI, NMI, weight TV distance), as the report shows it.
+	for _, tb := range (recoverySection{}).build(a).Tables {
+		if tb.Name == "recovery" && tb.Display != nil && len(tb.Display.Rows) > 0 {
+			out[name+"-recovery"] = tb.Display.markdown()
+		}
 	}
 	if ps := a.pairs(); len(ps) > 0 {
 		a.pairedFamily(ps)

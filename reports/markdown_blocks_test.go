@@ -14,7 +14,7 @@ func TestUpdateMarkdownFromStore(t *testing.T) {
 	writeFakeStore(t, store, fakeStore(), true)
 	blocks, err := MarkdownBlocks(store, Options{})
 	must(t, err)
-	for _, name := range []string{"synthetic-test-accuracy", "synthetic-test-few-shot", "synthetic-test-models", "synthetic-test-per-group", "synthetic-test-paired"} {
+	for _, name := range []string{"synthetic-test-accuracy", "synthetic-test-few-shot", "synthetic-test-models", "synthetic-test-per-group", "synthetic-test-recovery", "synthetic-test-paired"} {
 		if len(blocks[name]) == 0 {
 			t.Errorf("no block %s (have %v)", name, sortedKeys(blocks))
 		}

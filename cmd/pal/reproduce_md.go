@@ -17,7 +17,7 @@ import (
 func cmdReproduceMD(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("pal reproduce-md", "pal reproduce-md [--file REPRODUCE.md] [--check] STORE...\n\n"+
 		"Rewrites the blocks between <!-- pal:begin EXPERIMENT-TABLE --> and <!-- pal:end --> of the file from\n"+
-		"the run stores (TABLE: accuracy, few-shot, models, per-group, paired, claims; the block paper-claims lists every claim\n"+
+		"the run stores (TABLE: accuracy, few-shot, models, per-group, recovery, paired, claims; the block paper-claims lists every claim\n"+
 		"of paper/claims.toml); the text outside the markers is kept.\n"+
 		"After make reproduce: bin/pal reproduce-md results/reproduce/*", stderr)
 	file := fs.String("file", "REPRODUCE.md", "the Markdown file whose blocks are rewritten")
