@@ -297,6 +297,7 @@ func mapItems(f *MLP, rows, cols int, x []float32) Matrix {
 // gonum; OpenBLAS's float64 kernels treat a block's edge rows differently, so there a lazily
 // computed row may differ from the whole cache's in its last bits; a run is still the same bits
 // every time, since which rows a chunk computes depends only on the data and the settings).
+// A lazy cache changes as it is read, so it is for one goroutine at a time.
 type rowCache struct {
 	cols int
 	f32  []float32
@@ -507,7 +508,9 @@ func (m *PALA) Margin(p datasets.Pair) float64 {
 
 // scratch recycles Margin's row buffers: evaluating a million pairs of 1024-wide rows would
 // otherwise allocate 16 KB a pair, and the garbage alone doubled the heap of a Pick-a-Pic-sized
-// evaluation. A pool, not a field, because a fitted model may be scored from several goroutines.
+// evaluation. A pool, not a field, so that Margin stays safe to call from several goroutines
+// where the cache holds every item (a lazy cache fills itself and is not: pal evaluates a model
+// from one goroutine).
 var scratch sync.Pool
 
 func getScratch(n int) *[]float64 {
