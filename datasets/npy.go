@@ -445,7 +445,7 @@ func (p *pyLiteral) value() (any, error) {
 		}
 		n, err := strconv.Atoi(p.s[p.i:j])
 		if err != nil {
-			return nil, fmt.Errorf("%q is not a number of a supported size", p.s[p.i:j])
+			return nil, fmt.Errorf("%q is not a number of a supported size", clip(p.s[p.i:j]))
 		}
 		if j < len(p.s) && (p.s[j] == 'L' || p.s[j] == 'l') { // Python 2 long
 			j++
@@ -501,14 +501,14 @@ func (p *pyLiteral) container(open, close byte) (any, error) {
 			}
 			p.space()
 			if p.i >= len(p.s) || p.s[p.i] != ':' {
-				return nil, fmt.Errorf("no ':' after key %q", key)
+				return nil, fmt.Errorf("no ':' after key %q", clip(key))
 			}
 			p.i++
 			if v, err = p.value(); err != nil {
 				return nil, err
 			}
 			if _, dup := dict[key]; dup {
-				return nil, fmt.Errorf("key %q appears twice", key)
+				return nil, fmt.Errorf("key %q appears twice", clip(key))
 			}
 			dict[key] = v
 		} else {
@@ -525,6 +525,16 @@ func (p *pyLiteral) container(open, close byte) (any, error) {
 		}
 		return nil, fmt.Errorf("want ',' or '%c'", close)
 	}
+}
+
+// clip shortens a header's string for an error message: a hostile header's key may be the whole
+// header (kilobytes), and quoting it made the message many times the file's size.
+func clip(s string) string {
+	const most = 40
+	if len(s) <= most {
+		return s
+	}
+	return s[:most] + "..."
 }
 
 // nativeLittleEndian is true on little-endian machines, where the bytes of a '<f4' array are
