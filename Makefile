@@ -78,8 +78,8 @@ race:
 # (CI: the default). `go test` alone runs each target's committed corpus (testdata/fuzz/<name>/); a
 # failure found here is written there too, to be fixed and kept as a regression test. New
 # interesting inputs are minimised for at most FUZZMINIMIZETIME (100 runs), so short runs keep
-# fuzzing rather than minimising. FUZZTIME is a number of executions (15000x: 5 to 25 s a target
-# on 2 cores), not a duration: with a duration Go 1.26's fuzz coordinator can fail a target with a
+# fuzzing rather than minimising. FUZZTIME is a number of executions (15000x: 4 to 23 s a target
+# on 2 cores in CI), not a duration: with a duration Go 1.26's fuzz coordinator can fail a target with a
 # bare "context deadline exceeded" when the time runs out while a worker is busy (a race in the
 # toolchain, golang/go#75804, fixed in Go 1.27; seen in CI on FuzzParseSpec under load), and no
 # input is at fault. A real finding always writes a failing input to testdata/fuzz.

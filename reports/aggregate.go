@@ -104,6 +104,16 @@ type fewShotPoint struct {
 	BySeed       map[uint64]float64
 }
 
+// fewShotAt is the row's few-shot accuracy with n pairs per unseen user, when it has one.
+func (rw *row) fewShotAt(n int) (Summary, bool) {
+	for _, p := range rw.FewShot {
+		if p.PairsPerUser == n && p.Acc.N > 0 {
+			return p.Acc, true
+		}
+	}
+	return Summary{}, false
+}
+
 // perSeed lists the values of a by-seed map in seed order (the strip beside a mean).
 func perSeed(m map[uint64]float64) []float64 {
 	var out []float64

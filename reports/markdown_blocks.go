@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -207,10 +208,8 @@ func (a *analysis) fewShotPivot() (displayTable, bool) {
 			c := a.configCells(rw)
 			for _, n := range ns {
 				cell := missing
-				for _, p := range rw.FewShot {
-					if p.PairsPerUser == n && p.Acc.N > 0 {
-						cell = fix1(pct(p.Acc.Mean))
-					}
+				if acc, ok := rw.fewShotAt(n); ok {
+					cell = fix1(pct(acc.Mean))
 				}
 				c = append(c, cell)
 			}
@@ -235,15 +234,9 @@ var modelsFewShot = []int{10, 40}
 func (a *analysis) modelsTable() (displayTable, bool) {
 	var ns []int
 	for _, n := range modelsFewShot {
-		found := false
-		for _, g := range a.Datasets {
-			for _, rw := range g.Rows {
-				for _, p := range rw.FewShot {
-					found = found || (p.PairsPerUser == n && p.Acc.N > 0)
-				}
-			}
-		}
-		if found {
+		if slices.ContainsFunc(a.Datasets, func(g *datasetGroup) bool {
+			return slices.ContainsFunc(g.Rows, func(rw *row) bool { _, ok := rw.fewShotAt(n); return ok })
+		}) {
 			ns = append(ns, n)
 		}
 	}
@@ -263,10 +256,8 @@ func (a *analysis) modelsTable() (displayTable, bool) {
 			c = append(c, meanStd1(rw.Seen), meanStd1(rw.Unseen))
 			for _, n := range ns {
 				cell := missing
-				for _, p := range rw.FewShot {
-					if p.PairsPerUser == n {
-						cell = meanStd1(p.Acc)
-					}
+				if acc, ok := rw.fewShotAt(n); ok {
+					cell = meanStd1(acc)
 				}
 				c = append(c, cell)
 			}
