@@ -103,6 +103,9 @@ func UpdateMarkdown(doc []byte, blocks map[string][]byte) ([]byte, []string, err
 	pos := 0
 	open, openLine := "", 0
 	for _, m := range blockMarker.FindAllSubmatchIndex(doc, -1) {
+		if inCode(doc, m[0]) {
+			continue
+		}
 		line := 1 + bytes.Count(doc[:m[0]], []byte("\n"))
 		if m[4] >= 0 { // begin NAME
 			if open != "" {

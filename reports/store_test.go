@@ -67,7 +67,7 @@ func writeFakeStorePrefix(t *testing.T, dir string, runs []fakeRun, withK bool, 
 	t.Helper()
 	spec := "name = \"synthetic-test\"\ndescription = \"A fake sweep: PAL-A with K = 1..3 and BTL on K_true = 1 and 3.\"\nseeds = [1, 2, 3]\n"
 	must(t, os.WriteFile(filepath.Join(dir, "spec.toml"), []byte(spec), 0o644))
-	csv := "run_id,dataset.k_true,model.k,model,seed,status\n"
+	csv := "run_id,dataset.k_true,model.k,model,seed,status,acc_test\n"
 	var ids []string
 	for i, fr := range runs {
 		id := fmt.Sprintf("%s%02d-k%d-%s-k%d-s%d", prefix, i, fr.kTrue, fr.model, fr.k, fr.seed)
@@ -107,7 +107,7 @@ func writeFakeStorePrefix(t *testing.T, dir string, runs []fakeRun, withK bool, 
 `, id, fr.failed, fr.seed, fr.kTrue, fr.model, fr.k, fr.seed, fr.kTrue, fr.model, fr.model)
 			must(t, os.MkdirAll(filepath.Join(dir, id), 0o755))
 			must(t, os.WriteFile(filepath.Join(dir, id, "result.json"), []byte(text), 0o644))
-			csv += fmt.Sprintf("%s,%d,%d,%s,%d,failed\n", id, fr.kTrue, fr.k, fr.model, fr.seed)
+			csv += fmt.Sprintf("%s,%d,%d,%s,%d,failed,\n", id, fr.kTrue, fr.k, fr.model, fr.seed)
 			continue
 		}
 		{
@@ -131,7 +131,7 @@ func writeFakeStorePrefix(t *testing.T, dir string, runs []fakeRun, withK bool, 
 		must(t, err)
 		must(t, os.MkdirAll(filepath.Join(dir, id), 0o755))
 		must(t, os.WriteFile(filepath.Join(dir, id, "result.json"), b, 0o644))
-		csv += fmt.Sprintf("%s,%d,%d,%s,%d,%s\n", id, fr.kTrue, fr.k, fr.model, fr.seed, res.Status)
+		csv += fmt.Sprintf("%s,%d,%d,%s,%d,%s,%g\n", id, fr.kTrue, fr.k, fr.model, fr.seed, res.Status, fr.seen)
 	}
 	must(t, os.WriteFile(filepath.Join(dir, "runs.csv"), []byte(csv), 0o644))
 	writeManifest(t, dir, ids)

@@ -46,21 +46,29 @@ func TestReportFlagsAndReproduceMD(t *testing.T) {
 	}
 
 	doc := filepath.Join(dir, "REPRODUCE.md")
-	text := "# Results\n\nWritten by a person.\n\n<!-- pal:begin small-accuracy -->\n<!-- pal:end -->\n"
+	text := "# Results\n\nWritten by a person.\n\n<!-- pal:begin small-accuracy -->\n<!-- pal:end -->\n\n" +
+		"BTL reaches <!-- pal:value small 100*accuracy:seen_test_acc_mean[model=btl] | .2 -->typed<!-- pal:/value -->%.\n"
 	if err := os.WriteFile(doc, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, _ := runPal(t, "reproduce-md", "--file", doc, "--check", store); code != 1 {
-		t.Errorf("--check on a stale file: exit %d, want 1", code)
+	if code, _, stderr := runPal(t, "reproduce-md", "--file", doc, "--check", store); code != 1 || !strings.Contains(stderr, "line 6: + | One reward |") || !strings.Contains(stderr, "line 8: - BTL reaches") {
+		t.Errorf("--check on a stale file: exit %d, want 1 and the first line that differs\n%s", code, stderr)
 	}
-	if code, stdout, stderr := runPal(t, "reproduce-md", "--file", doc, store); code != 0 || !strings.Contains(stdout, "rewrote small-accuracy") {
+	if code, stdout, stderr := runPal(t, "reproduce-md", "--file", doc, store); code != 0 || !strings.Contains(stdout, "rewrote the blocks small-accuracy and 1 values") {
 		t.Fatalf("reproduce-md: exit %d\n%s%s", code, stdout, stderr)
 	}
 	got, _ := os.ReadFile(doc)
-	if s := string(got); !strings.Contains(s, "Written by a person.") || !strings.Contains(s, "| One reward | PAL-A, K = 1 | PAL-A, K = 2 | Bayes-optimal |") {
+	s := string(got)
+	if !strings.Contains(s, "Written by a person.") || !strings.Contains(s, "| One reward | PAL-A, K = 1 | PAL-A, K = 2 | Bayes-optimal |") {
 		t.Errorf("REPRODUCE.md after reproduce-md:\n%s", s)
 	}
-	if code, stdout, _ := runPal(t, "reproduce-md", "--file", doc, "--check", store); code != 0 || !strings.Contains(stdout, "1 blocks up to date") {
+	// The value is the BTL cell of the accuracy block just written ("| 81.23 ± 0.45 |").
+	_, cellsAfter, _ := strings.Cut(s, "| One reward | PAL-A, K = 1 | PAL-A, K = 2 | Bayes-optimal |\n|---:|---:|---:|---:|\n| ")
+	btl, _, _ := strings.Cut(cellsAfter, " ± ")
+	if btl == "" || !strings.Contains(s, "BTL reaches <!-- pal:value small 100*accuracy:seen_test_acc_mean[model=btl] | .2 -->"+btl+"<!-- pal:/value -->%.") {
+		t.Errorf("the value is not the table's BTL accuracy %q:\n%s", btl, s)
+	}
+	if code, stdout, _ := runPal(t, "reproduce-md", "--file", doc, "--check", store); code != 0 || !strings.Contains(stdout, "1 blocks and 1 values up to date") {
 		t.Errorf("--check on a current file: exit %d %s", code, stdout)
 	}
 }
