@@ -491,7 +491,7 @@ func (p *exprParser) reference() (series, string, error) {
 		value string
 	}
 	var fs []filter
-	for _, kv := range strings.FieldsFunc(m[4], func(r rune) bool { return r == ' ' || r == ',' }) {
+	for _, kv := range splitFilters(m[4]) {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok {
 			return series{}, ref, fmt.Errorf("%s: filter %q: write KEY=VALUE", ref, kv)
@@ -531,6 +531,31 @@ func (p *exprParser) reference() (series, string, error) {
 		return series{}, ref, fmt.Errorf("%s matches no row of the table (%d rows)", ref, len(t.Rows))
 	}
 	return out, ref, nil
+}
+
+// splitFilters splits "k_true=3, dataset=\"K_true = 1\"" at spaces and commas outside quotes.
+func splitFilters(s string) []string {
+	var out []string
+	var cur strings.Builder
+	quoted := false
+	for _, r := range s {
+		switch {
+		case r == '"':
+			quoted = !quoted
+			cur.WriteRune(r)
+		case !quoted && (r == ' ' || r == ','):
+			if cur.Len() > 0 {
+				out = append(out, cur.String())
+				cur.Reset()
+			}
+		default:
+			cur.WriteRune(r)
+		}
+	}
+	if cur.Len() > 0 {
+		out = append(out, cur.String())
+	}
+	return out
 }
 
 // column finds a column by its CSV name or, when one column alone has it, by the name without

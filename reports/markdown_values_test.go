@@ -105,6 +105,9 @@ func TestTidyColumnByShortName(t *testing.T) {
 	if _, err := tb.column("k"); err == nil || !strings.Contains(err.Error(), "ambiguous (dataset.k and model.k)") {
 		t.Errorf("k: %v", err)
 	}
+	if got := splitFilters(`k_true=3, dataset="K_true = 1"  model=btl`); strings.Join(got, "|") != `k_true=3|dataset="K_true = 1"|model=btl` {
+		t.Errorf("splitFilters: %q", got)
+	}
 	if !sameCell("3", "3.0") || sameCell("3", "30") || !sameCell("", "") || sameCell("", "0") {
 		t.Error("sameCell compares numbers as numbers and empty only with empty")
 	}
