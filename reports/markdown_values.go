@@ -186,10 +186,11 @@ func formatDocValue(v float64, format string) (string, error) {
 		return "", fmt.Errorf("format %q: use .N (N decimals, 0 to 9), +.N (with a sign) or p (a p-value)", format)
 	}
 	s := strconv.FormatFloat(v, 'f', digits, 64)
-	if strings.Trim(s, "-0.") == "" { // -0.00: a difference of -1e-17 shown as zero
+	zero := strings.Trim(s, "-0.") == ""
+	if zero { // -0.00: a difference of -1e-17 shown as zero, and zero has no sign
 		s = strings.TrimPrefix(s, "-")
 	}
-	if sign && !strings.HasPrefix(s, "-") {
+	if sign && !zero && !strings.HasPrefix(s, "-") {
 		s = "+" + s
 	}
 	return strings.Replace(s, "-", minus, 1), nil

@@ -37,6 +37,8 @@ func TestUpdateValuesFromStore(t *testing.T) {
 		// BTL's seeds 1, 2, 3 on both K_true, and 10: 22 / 7
 		{"mean(runs:seed[model=btl], 10) | .2", "3.14"},
 		{"abs(-0.004) | .2", "0.00"},
+		{"-0.004 | +.2", "0.00"}, // rounds to zero: no sign, no minus
+		{"0.004 | +.3", "+0.004"},
 		// paired by seed from runs.csv: K = 3 − K = 2 on K_true = 3, seeds 1 and 2 (3 failed):
 		// 0.10 and 0.11, mean 0.105, std 0.00707, t quantile 12.706: half-width 0.0635
 		{"100*mean(diff(runs:acc_test[k_true=3 model=pal-a k=3 status=ok], runs:acc_test[k_true=3 model=pal-a k=2])) | .2", "10.50"},
