@@ -124,6 +124,11 @@ func UpdateValues(doc []byte, stores map[string]*StoreValues) ([]byte, int, []st
 		}
 		line := 1 + bytes.Count(doc[:m[0]], []byte("\n"))
 		spec := strings.TrimSpace(string(doc[m[2]:m[3]]))
+		if lineStart := bytes.LastIndexByte(doc[:m[0]], '\n') + 1; len(bytes.TrimLeft(doc[lineStart:m[0]], " \t")) == 0 {
+			// CommonMark: "<!--" at the start of a line opens an HTML block, which ends the
+			// paragraph or list item around it; the rendered text would break there.
+			return nil, 0, nil, fmt.Errorf("line %d: <!-- pal:value %s --> starts the line, which Markdown renders as an HTML block that breaks the paragraph: move a word of the text before it onto its line", line, spec)
+		}
 		exp, rest, _ := strings.Cut(spec, " ")
 		sv, ok := stores[exp]
 		if !ok {
