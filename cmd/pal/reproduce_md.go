@@ -19,11 +19,11 @@ func cmdReproduceMD(args []string, stdout, stderr io.Writer) int {
 		"Rewrites the blocks between <!-- pal:begin EXPERIMENT-TABLE --> and <!-- pal:end --> of the file from\n"+
 		"the run stores (TABLE: accuracy, few-shot, models, per-group, recovery, paired, claims; the block paper-claims lists every claim\n"+
 		"of paper/claims.toml), and the numbers between <!-- pal:value EXPERIMENT EXPR | FORMAT --> and <!-- pal:/value -->\n"+
-		"(EXPR reads the report's CSV tables: 100*paired:diff_mean[k_true=3 model=pal-a k=3]; see REPRODUCE.md, \"How this file is made\");\n"+
+		"(EXPR reads the report's CSV tables: 100*paired:diff_mean[k_true=3 model=pal-a k=3]; see REPRODUCE.md, \"The numbers of this file are generated\");\n"+
 		"the text outside the markers is kept.\n"+
 		"After make reproduce: bin/pal reproduce-md results/reproduce/*", stderr)
 	file := fs.String("file", "REPRODUCE.md", "the Markdown file whose blocks are rewritten")
-	check := fs.Bool("check", false, "write nothing; exit 1 when the file's blocks differ from the stores'")
+	check := fs.Bool("check", false, "write nothing; exit 1 (and show the lines that would change) when the file's blocks or values differ from the stores'")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return flagExit(err)
