@@ -33,7 +33,7 @@ BLAS_NOTE := matrix multiply: float32 on internal/sgemm, float64 on $(if \
 # Packages that run work concurrently: their tests also run under the race detector.
 RACE_PKGS := ./sweeps/ ./sweeps/runstore/ ./internal/experiment/ ./cmd/pal/ ./datasets/download/ ./datasets/embed/ ./internal/sgemm/ ./internal/par/
 
-.PHONY: all build test vet fmt-check unit unit-purego unit-openblas no-openblas race fuzz reproduce reproduce-md bench bench-scale docs clean
+.PHONY: all build test vet fmt-check unit unit-purego unit-openblas no-openblas race fuzz reproduce reproduce-md reproduce-check bench bench-scale docs clean
 
 all: build
 
@@ -95,13 +95,36 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) $$pkg; \
 	done
 
+# OpenBLAS picks its float64 kernels by CPU, and PAL-A's metrics move with them in the second
+# decimal (REPRODUCE.md, "Which bits a machine reproduces"). REPRODUCE.md's numbers were made
+# with the Prescott (SSE3) kernels Debian's OpenBLAS 0.3.21 picks on the development machine;
+# every x86-64 CPU runs them, so make reproduce pins them there. OPENBLAS_CORETYPE=SkylakeX (or
+# another kernel name) overrides: faster on a CPU that has it, and the numbers then differ
+# slightly from REPRODUCE.md's.
+OPENBLAS_CORETYPE ?= $(if $(filter x86_64,$(shell uname -m)),Prescott,)
+BLAS_ENV := $(if $(OPENBLAS_CORETYPE),OPENBLAS_CORETYPE=$(OPENBLAS_CORETYPE),)
+
 reproduce: build
-	./$(BIN) reproduce --out $(OUT) -j $(JOBS)
+	$(BLAS_ENV) ./$(BIN) reproduce --out $(OUT) -j $(JOBS)
 
 # REPRODUCE.md's generated tables (the blocks between <!-- pal:begin NAME --> and
-# <!-- pal:end -->) from the stores of `make reproduce`; the prose around them is kept.
+# <!-- pal:end -->) and the numbers of its prose (<!-- pal:value ... -->) from the stores of
+# `make reproduce`; the text around them is kept.
 reproduce-md: build
 	./$(BIN) reproduce-md --file REPRODUCE.md $(wildcard $(OUT)/*/)
+
+# The synthetic experiment rerun from nothing must give REPRODUCE.md's synthetic tables and
+# numbers to the bit (about 30 s on 2 cores; CI runs it). It needs the build the numbers were
+# made with, OpenBLAS, and says so and skips without it.
+CHECK_OUT ?= results/reproduce-check
+reproduce-check: build
+ifeq ($(filter openblas,$(subst $(comma), ,$(TAGS))),openblas)
+	rm -rf $(CHECK_OUT)
+	$(BLAS_ENV) ./$(BIN) reproduce --only synthetic --out $(CHECK_OUT) -j $(JOBS)
+	./$(BIN) reproduce-md --file REPRODUCE.md --check $(CHECK_OUT)/synthetic
+else
+	@echo "reproduce-check skipped: REPRODUCE.md's numbers come from the OpenBLAS build (libopenblas-dev and cgo); this build's float64 products are gonum's"
+endif
 
 docs:
 	$(GO) test ./cmd/pal -run SpecReference -update

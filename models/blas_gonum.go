@@ -14,6 +14,9 @@ import (
 // every build. Both give the same bits at any number of threads.
 const BLAS = "gonum"
 
+// BLASKernels is empty: gonum's pure Go runs the same code on every CPU.
+func BLASKernels() string { return "" }
+
 var blasImpl = gonum.Implementation{}
 
 // dgemmRowSubsetExact tells whether an m x n float64 product with inner dimension k computes

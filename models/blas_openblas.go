@@ -4,6 +4,7 @@ package models
 
 // #cgo LDFLAGS: -lopenblas
 // void openblas_set_num_threads(int);
+// char* openblas_get_corename(void);
 import "C"
 
 import (
@@ -30,6 +31,11 @@ import (
 const BLAS = "openblas"
 
 var blasImpl = netlib.Implementation{}
+
+// BLASKernels names the kernels OpenBLAS picked for this CPU ("Prescott", "SkylakeX"; the
+// environment variable OPENBLAS_CORETYPE forces them). Its float64 results, and so PAL-A's
+// metrics, depend on them: runs reproduce one another to the bit only with the same kernels.
+func BLASKernels() string { return C.GoString(C.openblas_get_corename()) }
 
 func init() { C.openblas_set_num_threads(1) }
 

@@ -498,9 +498,13 @@ func versionLine() string {
 
 // blasLine names the matrix multiplies of the build, whose last bits the metrics depend on:
 // the sgemm kernel of float32 products and the BLAS of float64 ones (gonum, or OpenBLAS with
-// the openblas build tag).
+// the openblas build tag, with the kernels it picked: "openblas/Prescott").
 func blasLine() string {
-	return fmt.Sprintf("float32 matmul sgemm/%s, float64 matmul %s", sgemm.Kernel(), models.BLAS)
+	f64 := models.BLAS
+	if k := models.BLASKernels(); k != "" {
+		f64 += "/" + k
+	}
+	return fmt.Sprintf("float32 matmul sgemm/%s, float64 matmul %s", sgemm.Kernel(), f64)
 }
 
 // prefixWriter writes each line it gets with a prefix.
