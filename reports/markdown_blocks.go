@@ -38,6 +38,11 @@ func MarkdownBlocks(storeDir string, opts Options) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return markdownBlocks(a), nil
+}
+
+// markdownBlocks is MarkdownBlocks of an analysed store.
+func markdownBlocks(a *analysis) map[string][]byte {
 	out := map[string][]byte{"paper-claims": ClaimsListMarkdown()}
 	name := a.Store.SpecName
 	if t, ok := a.accuracyPivot(); ok {
@@ -65,7 +70,7 @@ func MarkdownBlocks(storeDir string, opts Options) (map[string][]byte, error) {
 	if cs := a.checkClaims(); len(cs) > 0 {
 		out[name+"-claims"] = a.claimsTable(cs).markdown()
 	}
-	return out, nil
+	return out
 }
 
 // analyseStore loads and analyses a store as Render does, without writing anything.
@@ -102,8 +107,9 @@ func UpdateMarkdown(doc []byte, blocks map[string][]byte) ([]byte, []string, err
 	var done []string
 	pos := 0
 	open, openLine := "", 0
+	fences := fenceOffsets(doc)
 	for _, m := range blockMarker.FindAllSubmatchIndex(doc, -1) {
-		if inCode(doc, m[0]) {
+		if inCode(doc, fences, m[0]) {
 			continue
 		}
 		line := 1 + bytes.Count(doc[:m[0]], []byte("\n"))

@@ -41,11 +41,13 @@ import (
 
 var valueMarker = regexp.MustCompile(`(?s)<!-- pal:value (.*?)-->(.*?)<!-- pal:/value -->`)
 
-// StoreValues are the tables of one run store that values read, built when first asked for.
+// StoreValues are the tables of one run store that values read (built when first asked for)
+// and its generated blocks (Blocks), from one analysis of the store.
 type StoreValues struct {
 	Name string // the store's spec name, which markers use
 	dir  string
 	opts Options
+	a    *analysis // the store analysed with opts
 	// tables by baseline ("" for the store's own), then by table name.
 	tables map[string]map[string]tidyTable
 }
@@ -56,12 +58,15 @@ func LoadStoreValues(storeDir string, opts Options) (*StoreValues, error) {
 	if err != nil {
 		return nil, err
 	}
-	sv := &StoreValues{Name: a.Store.SpecName, dir: storeDir, opts: opts, tables: map[string]map[string]tidyTable{}}
+	sv := &StoreValues{Name: a.Store.SpecName, dir: storeDir, opts: opts, a: a, tables: map[string]map[string]tidyTable{}}
 	if err := sv.addTables("", a); err != nil {
 		return nil, err
 	}
 	return sv, nil
 }
+
+// Blocks are the store's generated blocks, by name (MarkdownBlocks).
+func (sv *StoreValues) Blocks() map[string][]byte { return markdownBlocks(sv.a) }
 
 // addTables builds every section of the report from a and keeps its CSV tables, and the store's
 // runs.csv as "runs".
@@ -118,8 +123,9 @@ func UpdateValues(doc []byte, stores map[string]*StoreValues) ([]byte, int, []st
 	var out bytes.Buffer
 	pos, done := 0, 0
 	missingSet := map[string]bool{}
+	fences := fenceOffsets(doc)
 	for _, m := range valueMarker.FindAllSubmatchIndex(doc, -1) {
-		if inCode(doc, m[0]) {
+		if inCode(doc, fences, m[0]) {
 			continue
 		}
 		line := 1 + bytes.Count(doc[:m[0]], []byte("\n"))
@@ -148,19 +154,31 @@ func UpdateValues(doc []byte, stores map[string]*StoreValues) ([]byte, int, []st
 	return out.Bytes(), done, sortedKeys(missingSet), nil
 }
 
+// fenceOffsets are the offsets of the lines of doc that open or close a fenced code block.
+func fenceOffsets(doc []byte) []int {
+	var out []int
+	for off := 0; off < len(doc); {
+		end := bytes.IndexByte(doc[off:], '\n')
+		if end < 0 {
+			end = len(doc) - off
+		}
+		if bytes.HasPrefix(bytes.TrimLeft(doc[off:off+end], " "), []byte("```")) {
+			out = append(out, off)
+		}
+		off += end + 1
+	}
+	return out
+}
+
 // inCode tells whether the marker at pos is text about markers rather than a marker: written
-// right after a backtick (inline code) or inside a fenced code block.
-func inCode(doc []byte, pos int) bool {
+// right after a backtick (inline code) or inside a fenced code block (an odd number of the
+// fence lines, fenceOffsets, before it).
+func inCode(doc []byte, fences []int, pos int) bool {
 	if pos > 0 && doc[pos-1] == '`' {
 		return true
 	}
-	fences := 0
-	for _, line := range bytes.Split(doc[:pos], []byte("\n")) {
-		if bytes.HasPrefix(bytes.TrimLeft(line, " "), []byte("```")) {
-			fences++
-		}
-	}
-	return fences%2 == 1
+	n, _ := slices.BinarySearch(fences, pos)
+	return n%2 == 1
 }
 
 // evalValue evaluates "EXPR | FORMAT" against a store and formats the result.

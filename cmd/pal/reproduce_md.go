@@ -40,21 +40,15 @@ func cmdReproduceMD(args []string, stdout, stderr io.Writer) int {
 	blocks := map[string][]byte{}
 	values := map[string]*reports.StoreValues{}
 	for _, store := range pos {
-		opts := reports.Options{Warnings: prefixWriter{w: stderr, prefix: "pal reproduce-md: warning: "}}
-		b, err := reports.MarkdownBlocks(store, opts)
-		if err != nil {
-			fmt.Fprintf(stderr, "pal reproduce-md: %v\n", err)
-			return exitBadInput
-		}
-		for k, v := range b {
-			blocks[k] = v
-		}
-		sv, err := reports.LoadStoreValues(store, reports.Options{})
+		sv, err := reports.LoadStoreValues(store, reports.Options{Warnings: prefixWriter{w: stderr, prefix: "pal reproduce-md: warning: "}})
 		if err != nil {
 			fmt.Fprintf(stderr, "pal reproduce-md: %v\n", err)
 			return exitBadInput
 		}
 		values[sv.Name] = sv
+		for k, v := range sv.Blocks() {
+			blocks[k] = v
+		}
 	}
 	out, done, err := reports.UpdateMarkdown(doc, blocks)
 	if err != nil {
